@@ -1,0 +1,5 @@
+"""`python -m rolodex` runs the `rolodex` command."""
+
+from rolodex.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Accounts (tenants), their users and API keys."""

@@ -1,0 +1,132 @@
+"""Routes of ``/users`` and ``/api-keys``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Depends, Path, Query, Request
+from sqlalchemy import func, select
+
+from rolodex.accounts import service
+from rolodex.accounts.models import ApiKey, User
+from rolodex.accounts.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, UserOut
+from rolodex.http.envelope import (
+    DataEnvelope,
+    DeletedEnvelope,
+    JsonResponse,
+    ListEnvelope,
+    deleted,
+    dump,
+    one,
+)
+from rolodex.http.pagination import ListParams, list_params, list_response, paginate
+from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
+from rolodex.ids import id_pattern
+from rolodex.validation import Email
+
+users = api_router("users", prefix="/users", tags=["Users"])
+api_keys = api_router("api_keys", prefix="/api-keys", tags=["API keys"])
+
+USER_SORTS = {
+    "created_at": User.created_at,
+    "updated_at": User.updated_at,
+    "email": User.email,
+    "last_name": User.last_name,
+}
+KEY_SORTS = {"created_at": ApiKey.created_at, "updated_at": ApiKey.updated_at, "name": ApiKey.name}
+UserId = Annotated[
+    str, Path(description="A user id.", json_schema_extra={"pattern": id_pattern("usr")})
+]
+KeyId = Annotated[
+    str, Path(description="An API key id.", json_schema_extra={"pattern": id_pattern("key")})
+]
+
+
+@users.get("", response_model=ListEnvelope[UserOut], summary="List the account's users")
+async def list_users(
+    request: Request,
+    session: Session,
+    principal: CurrentPrincipal,
+    secret: Secret,
+    params: Annotated[ListParams, Depends(list_params(list(USER_SORTS), "usr"))],
+    role: Annotated[Literal["owner", "admin", "member"] | None, Query()] = None,
+    active: Annotated[bool | None, Query()] = None,
+    email: Annotated[Email | None, Query(description="Exact address, any case.")] = None,
+) -> JsonResponse:
+    stmt = select(User).where(User.account_id == principal.account_id)
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    if active is not None:
+        stmt = stmt.where(User.active.is_(active))
+    if email is not None:
+        stmt = stmt.where(func.lower(User.email) == email.lower())
+    page = await paginate(
+        session,
+        stmt,
+        model=User,
+        collection="users",
+        sortable=USER_SORTS,
+        params=params,
+        secret=secret,
+    )
+    return list_response(request, page, UserOut)
+
+
+@users.get("/me", response_model=DataEnvelope[UserOut], summary="The user the request acts as")
+async def get_me(principal: CurrentPrincipal) -> JsonResponse:
+    return one(UserOut, principal.user)
+
+
+@users.get("/{user_id}", response_model=DataEnvelope[UserOut], summary="Get a user")
+async def get_user(user_id: UserId, session: Session, principal: CurrentPrincipal) -> JsonResponse:
+    return one(UserOut, await service.get_user(session, principal, user_id))
+
+
+@api_keys.post(
+    "",
+    status_code=201,
+    response_model=DataEnvelope[ApiKeyCreated],
+    summary="Create an API key",
+    description="The secret `key` is in this response only; Rolodex stores its hash.",
+)
+async def create_api_key(
+    body: ApiKeyCreate, session: Session, principal: CurrentPrincipal
+) -> JsonResponse:
+    key, secret = await service.create_key_for(session, principal, body)
+    data = dump(ApiKeyOut, key) | {"key": secret}
+    return JsonResponse(
+        {"data": data}, status_code=201, headers={"Location": f"/api/v1/api-keys/{key.id}"}
+    )
+
+
+@api_keys.get("", response_model=ListEnvelope[ApiKeyOut], summary="List API keys")
+async def list_api_keys(
+    request: Request,
+    session: Session,
+    principal: CurrentPrincipal,
+    secret: Secret,
+    params: Annotated[ListParams, Depends(list_params(list(KEY_SORTS), "key"))],
+) -> JsonResponse:
+    page = await paginate(
+        session,
+        service.visible_keys(principal),
+        model=ApiKey,
+        collection="api_keys",
+        sortable=KEY_SORTS,
+        params=params,
+        secret=secret,
+    )
+    return list_response(request, page, ApiKeyOut)
+
+
+@api_keys.get("/{key_id}", response_model=DataEnvelope[ApiKeyOut], summary="Get an API key")
+async def get_api_key(key_id: KeyId, session: Session, principal: CurrentPrincipal) -> JsonResponse:
+    return one(ApiKeyOut, await service.get_key(session, principal, key_id))
+
+
+@api_keys.delete("/{key_id}", response_model=DeletedEnvelope, summary="Revoke an API key")
+async def revoke_api_key(
+    key_id: KeyId, session: Session, principal: CurrentPrincipal
+) -> JsonResponse:
+    await service.revoke_key(session, principal, key_id)
+    return deleted()

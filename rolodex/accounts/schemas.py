@@ -1,0 +1,55 @@
+"""Request and response bodies of users and API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from rolodex.schemas import OutModel, WriteModel
+from rolodex.validation import RequiredText, UtcDatetime
+
+
+class UserOut(OutModel):
+    """A user of the account."""
+
+    object: Literal["user"] = "user"
+    account_id: str
+    email: str
+    first_name: str | None
+    last_name: str | None
+    name: str | None
+    role: Literal["owner", "admin", "member"]
+    staff: bool
+    active: bool
+
+
+class ApiKeyCreate(WriteModel):
+    """A new API key. Without ``user_id`` it belongs to the acting user."""
+
+    name: RequiredText = Field(examples=["Zapier sync"])
+    scope: Literal["full", "read_only"] = "full"
+    user_id: str | None = Field(
+        default=None, description="Only owners and admins may set another user."
+    )
+    expires_at: UtcDatetime | None = None
+
+
+class ApiKeyOut(OutModel):
+    """An API key; its secret is never shown again after creation."""
+
+    object: Literal["api_key"] = "api_key"
+    name: str
+    scope: Literal["full", "read_only"]
+    user_id: str
+    prefix: str
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    """The creation response: the only time ``key`` is shown."""
+
+    key: str = Field(description="The secret. Store it now; Rolodex keeps only its hash.")

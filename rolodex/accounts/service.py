@@ -1,0 +1,149 @@
+"""Accounts, users and API keys: creation, look-up and revocation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolodex.accounts.models import Account, ApiKey, User
+from rolodex.accounts.principal import Principal
+from rolodex.accounts.schemas import ApiKeyCreate
+from rolodex.accounts.secrets import display_prefix, hash_api_key, hash_password, new_api_key
+from rolodex.db import utcnow
+from rolodex.http.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
+from rolodex.ids import is_valid_id, new_id
+from rolodex.records import get_record
+
+MANAGERS = frozenset({"owner", "admin"})
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """What ``rolodex init`` creates: an account, its owner and a first key."""
+
+    account: Account
+    owner: User
+    key: ApiKey
+    secret: str
+
+
+async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
+    """The user with this address, compared case-insensitively."""
+    return await session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
+async def create_account(
+    session: AsyncSession, *, email: str, password: str, account_name: str | None
+) -> NewAccount:
+    """A new account with its owner (role owner, staff) and a full-scope key."""
+    if await find_user_by_email(session, email) is not None:
+        raise Conflict(f"A user with email {email} already exists")
+    account = Account(id=new_id("acc"), name=account_name or f"{email.split('@')[1]} account")
+    owner = User(
+        id=new_id("usr"),
+        account_id=account.id,
+        email=email,
+        password_hash=hash_password(password),
+        role="owner",
+        staff=True,
+        active=True,
+    )
+    session.add(account)
+    await session.flush()
+    session.add(owner)
+    await session.flush()
+    key, secret = _new_key(owner, name="Default key", scope="full", expires_at=None)
+    session.add(key)
+    await session.flush()
+    return NewAccount(account=account, owner=owner, key=key, secret=secret)
+
+
+def _new_key(user: User, *, name: str, scope: str, expires_at: Any) -> tuple[ApiKey, str]:
+    secret = new_api_key()
+    key = ApiKey(
+        id=new_id("key"),
+        account_id=user.account_id,
+        user_id=user.id,
+        name=name,
+        scope=scope,
+        prefix=display_prefix(secret),
+        key_hash=hash_api_key(secret),
+        expires_at=expires_at,
+    )
+    return key, secret
+
+
+async def issue_key(
+    session: AsyncSession, user: User, *, name: str, scope: str, expires_at: Any = None
+) -> tuple[ApiKey, str]:
+    """A new key for ``user``; returns the row and the secret, shown only once."""
+    key, secret = _new_key(user, name=name, scope=scope, expires_at=expires_at)
+    session.add(key)
+    await session.flush()
+    return key, secret
+
+
+def is_manager(principal: Principal) -> bool:
+    """Owners and admins manage the account's users and keys."""
+    return principal.user.role in MANAGERS
+
+
+async def get_user(session: AsyncSession, principal: Principal, user_id: str) -> User:
+    """A user of the principal's account."""
+    return await get_record(
+        session, User, principal.account_id, user_id, prefix="usr", label="user"
+    )
+
+
+async def create_key_for(
+    session: AsyncSession, principal: Principal, body: ApiKeyCreate
+) -> tuple[ApiKey, str]:
+    """Create a key for the acting user, or for another user when a manager asks."""
+    owner = principal.user
+    if body.user_id is not None and body.user_id != principal.user_id:
+        if not is_manager(principal):
+            raise Forbidden("Only owners and admins may create keys for other users")
+        if not is_valid_id("usr", body.user_id):
+            raise ValidationFailed.field("user_id", "does not name a user of this account")
+        found = await session.scalar(
+            select(User).where(User.id == body.user_id, User.account_id == principal.account_id)
+        )
+        if found is None:
+            raise ValidationFailed.field("user_id", "does not name a user of this account")
+        owner = found
+    if not owner.active:
+        raise Unprocessable("A deactivated user cannot be given a key")
+    if body.expires_at is not None and body.expires_at <= utcnow():
+        raise ValidationFailed.field("expires_at", "must be in the future")
+    return await issue_key(
+        session, owner, name=body.name, scope=body.scope, expires_at=body.expires_at
+    )
+
+
+def visible_keys(principal: Principal) -> Any:
+    """Which keys the principal may see: all of the account's for managers, else its own."""
+    stmt = select(ApiKey).where(ApiKey.account_id == principal.account_id)
+    if not is_manager(principal):
+        stmt = stmt.where(ApiKey.user_id == principal.user_id)
+    return stmt
+
+
+async def get_key(session: AsyncSession, principal: Principal, key_id: str) -> ApiKey:
+    """A key the principal may see."""
+    key = await get_record(
+        session, ApiKey, principal.account_id, key_id, prefix="key", label="API key"
+    )
+    if key.user_id != principal.user_id and not is_manager(principal):
+        raise NotFound(f"No API key with id {key_id!r}")
+    return key
+
+
+async def revoke_key(session: AsyncSession, principal: Principal, key_id: str) -> None:
+    """Revoke a key. Its holder or a manager may; revoking twice changes nothing."""
+    key = await get_key(session, principal, key_id)
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+    await session.flush()

@@ -1,0 +1,98 @@
+"""The application: routers, middleware and error handlers, top to bottom."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from rolodex import __version__
+from rolodex.accounts.routes import api_keys, users
+from rolodex.appointments.routes import router as appointments
+from rolodex.companies.routes import router as companies
+from rolodex.config import Settings, get_settings
+from rolodex.contacts.routes import router as contacts
+from rolodex.db import make_engine, make_sessionmaker
+from rolodex.health import router as health
+from rolodex.http.errors import install_error_handlers
+from rolodex.http.middleware import (
+    BodyLimitMiddleware,
+    RequestIdMiddleware,
+    TrailingSlashMiddleware,
+)
+from rolodex.notes.routes import router as notes
+from rolodex.tags.routes import router as tags
+from rolodex.tasks.routes import router as tasks
+
+API_PREFIX = "/api/v1"
+DESCRIPTION = """\
+The Rolodex API: contacts, companies, tasks, notes, appointments, tags and users.
+
+Every request to `/api/v1` is authenticated with an API key, sent as
+`X-API-Key: rdx_k_…`, `Authorization: Bearer rdx_k_…` or `Authorization: Token token=rdx_k_…`.
+Responses use the `{"data": …}` envelope; lists add `meta` and the `X-Page`, `X-Per-Page`,
+`X-Total` and `Link` headers; errors are `{"error": {"code", "message", "request_id", "details"}}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the Rolodex application for ``settings`` (the environment's by default)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        app.state.engine = engine
+        app.state.sessions = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Rolodex API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.state.secret_key = settings.resolved_secret_key()
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (contacts, companies, tasks, notes, appointments, tags, users, api_keys):
+        api.include_router(router)
+    app.include_router(api)
+    app.include_router(health)
+
+    install_error_handlers(app)
+    # Added inner to outer: the request id wraps everything, so even a 413 carries it.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(TrailingSlashMiddleware)
+    app.add_middleware(RequestIdMiddleware)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with the three ways of sending a key."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    schema.setdefault("components", {})["securitySchemes"] = {
+        "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+        "BearerAuth": {"type": "http", "scheme": "bearer", "description": "An API key."},
+        "TokenAuth": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "MOCO style: `Token token=<api key>`.",
+        },
+    }
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,1 @@
+"""Appointments: meetings with a contact."""

@@ -1,0 +1,234 @@
+"""The ``rolodex`` command: serve, migrate, init, key create.
+
+Every failure, a wrong argument included, ends in one ``error: …`` line on stderr and a
+non-zero exit (2 for usage, 1 otherwise); no traceback reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+
+from rolodex.config import SUPPORTED_DRIVERS, Settings, get_settings
+
+T = TypeVar("T")
+app = typer.Typer(
+    name="rolodex",
+    help="Rolodex: a self-hosted CRM server with a first-class API.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+key_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(key_app, name="key")
+console = Console()
+
+
+class CommandError(Exception):
+    """A failure to report as one line."""
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    try:
+        driver = make_url(settings.database_url).drivername
+    except ArgumentError:
+        raise CommandError("ROLODEX_DATABASE_URL is not a valid database URL") from None
+    if driver not in SUPPORTED_DRIVERS:
+        raise CommandError(
+            f"ROLODEX_DATABASE_URL uses {driver!r}; Rolodex runs on {' or '.join(SUPPORTED_DRIVERS)}"
+        )
+    return settings
+
+
+def _migrate(settings: Settings) -> None:
+    from rolodex.migrate import upgrade
+
+    _with_database(settings, lambda: upgrade(settings.database_url))
+
+
+def _with_database(settings: Settings, action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except (OperationalError, DBAPIError, OSError, ConnectionError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        raise CommandError(
+            f"cannot reach the database {_safe_url(settings.database_url)}: {reason}"
+        ) from None
+    except NoSuchModuleError:
+        raise CommandError(
+            "ROLODEX_DATABASE_URL names a database driver Rolodex does not have"
+        ) from None
+
+
+def _run(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``work(session)`` in one unit of work on the configured database."""
+    from rolodex.db import make_engine, make_sessionmaker, unit_of_work
+
+    async def main() -> T:
+        engine = make_engine(settings)
+        try:
+            async with unit_of_work(make_sessionmaker(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return _with_database(settings, lambda: asyncio.run(main()))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes.")] = 1,
+    migrate: Annotated[bool, typer.Option(help="Migrate the database before serving.")] = True,
+) -> None:
+    """Migrate the database, then serve the API."""
+    import uvicorn
+
+    settings = _settings()
+    if migrate:
+        _migrate(settings)
+    settings.resolved_secret_key()  # made once here, so every worker reads the same one
+    console.print(
+        f"Rolodex on http://{host}:{port} — database {_safe_url(settings.database_url)}",
+        highlight=False,
+    )
+    uvicorn.run(
+        "rolodex.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Bring the configured database to the latest schema."""
+    settings = _settings()
+    _migrate(settings)
+    console.print(f"Database {_safe_url(settings.database_url)} is up to date.", highlight=False)
+
+
+def _check_email(email: str) -> str:
+    from rolodex.validation import normalize_email
+
+    try:
+        return normalize_email(email)
+    except ValueError as exc:
+        raise CommandError(f"--email {exc}") from None
+
+
+@app.command()
+def init(
+    email: Annotated[str, typer.Option(help="The owner's email address.")],
+    password: Annotated[str, typer.Option(help="The owner's password.")],
+    account_name: Annotated[str | None, typer.Option(help="Name of the new account.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Create an account, its owner (role owner, staff) and a first full-scope API key."""
+    from rolodex.accounts.service import create_account
+
+    settings = _settings()
+    email = _check_email(email)
+    if len(password) < settings.password_min_length:
+        raise CommandError(f"--password must be at least {settings.password_min_length} characters")
+    if account_name is not None and not account_name.strip():
+        raise CommandError("--account-name must not be blank")
+    _migrate(settings)
+
+    async def work(session: Any) -> dict[str, str]:
+        created = await create_account(
+            session, email=email, password=password, account_name=account_name
+        )
+        return {
+            "account_id": created.account.id,
+            "user_id": created.owner.id,
+            "api_key": created.secret,
+        }
+
+    result = _run(settings, work)
+    if as_json:
+        print(json.dumps(result))
+        return
+    console.print(
+        f"Account  {result['account_id']}\nOwner    {result['user_id']} ({email})", highlight=False
+    )
+    console.print(f"API key  {result['api_key']}", highlight=False)
+    console.print("Store the key now: Rolodex keeps only its hash.", style="yellow")
+
+
+@key_app.command("create")
+def key_create(
+    email: Annotated[str, typer.Option(help="The user the key belongs to.")],
+    scope: Annotated[str, typer.Option(help="full or read_only.")] = "full",
+    name: Annotated[str, typer.Option(help="A name to recognise the key by.")] = "CLI key",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Create an API key for an existing user."""
+    from rolodex.accounts.service import find_user_by_email, issue_key
+
+    if scope not in ("full", "read_only"):
+        raise CommandError("--scope must be full or read_only")
+    if not name.strip() or len(name) > 255:
+        raise CommandError("--name must be 1 to 255 characters")
+    settings = _settings()
+    email = _check_email(email)
+    _migrate(settings)
+
+    async def work(session: Any) -> dict[str, str]:
+        user = await find_user_by_email(session, email)
+        if user is None:
+            raise CommandError(f"no user with email {email}")
+        if not user.active:
+            raise CommandError(f"the user {email} is deactivated")
+        key, secret = await issue_key(session, user, name=name.strip(), scope=scope)
+        return {"id": key.id, "key": secret, "scope": key.scope}
+
+    result = _run(settings, work)
+    if as_json:
+        print(json.dumps(result))
+        return
+    console.print(f"API key {result['id']} ({result['scope']}): {result['key']}", highlight=False)
+    console.print("Store the key now: Rolodex keeps only its hash.", style="yellow")
+
+
+def main() -> None:
+    """Entry point of the ``rolodex`` command."""
+    from rolodex.http.errors import ApiError
+
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("error: aborted", file=sys.stderr)
+        sys.exit(1)
+    except typer.TyperException as exc:  # usage errors: exit code 2
+        message = exc.format_message()
+        if message:  # empty when the help was shown for a bare `rolodex`
+            print(f"error: {message}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except (CommandError, ApiError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""Companies: the businesses contacts work for."""

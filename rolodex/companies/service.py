@@ -1,0 +1,147 @@
+"""Companies: creating, changing, finding, deleting and restoring them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from rolodex.accounts.models import User
+from rolodex.accounts.principal import Principal
+from rolodex.companies.models import Company
+from rolodex.companies.schemas import CompanyWrite
+from rolodex.db import utcnow
+from rolodex.ids import new_id
+from rolodex.records import (
+    apply,
+    changes_of,
+    check_reference,
+    get_record,
+    require_present,
+    restore,
+    soft_delete,
+)
+from rolodex.tags import service as tags
+
+LOAD = (selectinload(Company.tags),)
+
+
+async def get_company(
+    session: AsyncSession, principal: Principal, company_id: str, *, include_deleted: bool = False
+) -> Company:
+    """A company of the principal's account, with its tags."""
+    return await get_record(
+        session,
+        Company,
+        principal.account_id,
+        company_id,
+        prefix="cmp",
+        label="company",
+        include_deleted=include_deleted,
+        options=LOAD,
+    )
+
+
+def _columns(values: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in values.items() if k != "tags"}
+    if out.get("address") is not None:
+        out["address"] = out["address"].model_dump()
+    if "custom_fields" in out and out["custom_fields"] is None:
+        out["custom_fields"] = {}
+    return out
+
+
+async def _reload(session: AsyncSession, company: Company) -> Company:
+    await session.flush()
+    await session.refresh(company, ["tags", "updated_at"])
+    return company
+
+
+async def create_company(
+    session: AsyncSession, principal: Principal, body: CompanyWrite
+) -> Company:
+    """A new company, owned by the acting user unless ``owner_id`` says otherwise."""
+    values = dict(body)
+    if "owner_id" not in body.model_fields_set:
+        values["owner_id"] = principal.user_id
+    await check_reference(
+        session,
+        User,
+        principal.account_id,
+        values["owner_id"],
+        field="owner_id",
+        prefix="usr",
+        label="active user",
+    )
+    company = Company(id=new_id("cmp"), account_id=principal.account_id, **_columns(values))
+    session.add(company)
+    await session.flush()
+    await tags.replace_tags(session, principal.account_id, "company", company.id, body.tags)
+    return await _reload(session, company)
+
+
+async def update_company(
+    session: AsyncSession,
+    principal: Principal,
+    company_id: str,
+    body: CompanyWrite,
+    *,
+    replace: bool,
+) -> Company:
+    """PUT (``replace``) sets every field, omitted ones to null; PATCH only those sent."""
+    company = await get_company(session, principal, company_id)
+    values = changes_of(body, replace=replace)
+    require_present(values, ["name"])
+    await check_reference(
+        session,
+        User,
+        principal.account_id,
+        values.get("owner_id"),
+        field="owner_id",
+        prefix="usr",
+        label="active user",
+    )
+    changed = apply(company, _columns(values))
+    if "tags" in values:
+        names = values["tags"] or []
+        changed = (
+            await tags.replace_tags(session, principal.account_id, "company", company.id, names)
+            or changed
+        )
+    if changed:
+        company.updated_at = utcnow()
+    return await _reload(session, company)
+
+
+async def delete_company(session: AsyncSession, principal: Principal, company_id: str) -> None:
+    """Soft-delete a company. Its contacts keep their ``company_id`` for a restore."""
+    soft_delete(await get_company(session, principal, company_id))
+    await session.flush()
+
+
+async def restore_company(session: AsyncSession, principal: Principal, company_id: str) -> Company:
+    """Bring back a deleted company."""
+    company = await get_company(session, principal, company_id, include_deleted=True)
+    restore(company, "company")
+    return await _reload(session, company)
+
+
+def search(
+    principal: Principal,
+    *,
+    q: str | None = None,
+    type_: str | None = None,
+    owner_id: str | None = None,
+) -> Select[Any]:
+    """The account's companies matching the filters."""
+    stmt = select(Company).where(Company.account_id == principal.account_id)
+    if q:
+        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(func.lower(Company.name).like(f"%{escaped}%", escape="\\"))
+    if type_ is not None:
+        stmt = stmt.where(Company.type == type_)
+    if owner_id is not None:
+        stmt = stmt.where(Company.owner_id == owner_id)
+    return stmt

@@ -1,0 +1,1 @@
+"""Contacts: the people an account does business with."""

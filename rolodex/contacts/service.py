@@ -1,0 +1,243 @@
+"""Contacts: creating, changing, finding, deleting and restoring them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from rolodex.accounts.models import User
+from rolodex.accounts.principal import Principal
+from rolodex.appointments.models import Appointment
+from rolodex.companies.models import Company
+from rolodex.contacts.models import Contact
+from rolodex.contacts.schemas import IDENTIFYING_FIELDS, ContactWrite
+from rolodex.db import utcnow
+from rolodex.http.errors import ValidationFailed
+from rolodex.ids import new_id
+from rolodex.notes.models import Note
+from rolodex.records import apply, changes_of, check_reference, get_record, restore, soft_delete
+from rolodex.tags import service as tags
+from rolodex.tags.models import Tag, contact_tags
+from rolodex.tasks.models import Task
+
+LOAD = (selectinload(Contact.tags),)
+CHILDREN = (Task, Note, Appointment)
+
+
+async def get_contact(
+    session: AsyncSession, principal: Principal, contact_id: str, *, include_deleted: bool = False
+) -> Contact:
+    """A contact of the principal's account, with its tags."""
+    return await get_record(
+        session,
+        Contact,
+        principal.account_id,
+        contact_id,
+        prefix="cnt",
+        label="contact",
+        include_deleted=include_deleted,
+        options=LOAD,
+    )
+
+
+async def _check_references(session: AsyncSession, account_id: str, values: dict[str, Any]) -> None:
+    await check_reference(
+        session,
+        Company,
+        account_id,
+        values.get("company_id"),
+        field="company_id",
+        prefix="cmp",
+        label="company",
+    )
+    await check_reference(
+        session,
+        User,
+        account_id,
+        values.get("owner_id"),
+        field="owner_id",
+        prefix="usr",
+        label="active user",
+    )
+
+
+def _check_identified(record: Contact) -> None:
+    if all(getattr(record, name) in (None, "") for name in IDENTIFYING_FIELDS):
+        raise ValidationFailed(
+            "A contact needs at least one of first_name, last_name, email or phone",
+            details=[
+                {"field": name, "message": "one of these is required"}
+                for name in IDENTIFYING_FIELDS
+            ],
+        )
+
+
+def _columns(values: dict[str, Any]) -> dict[str, Any]:
+    """Body values as column values: the address as a plain object, tags apart."""
+    out = {k: v for k, v in values.items() if k != "tags"}
+    if "address" in out and out["address"] is not None:
+        out["address"] = out["address"].model_dump()
+    return out
+
+
+async def _reload(session: AsyncSession, contact: Contact) -> Contact:
+    await session.flush()
+    await session.refresh(contact, ["tags", "updated_at"])
+    return contact
+
+
+async def create_contact(
+    session: AsyncSession, principal: Principal, body: ContactWrite
+) -> Contact:
+    """A new contact, owned by the acting user unless ``owner_id`` says otherwise."""
+    values = dict(body)
+    if "owner_id" not in body.model_fields_set:
+        values["owner_id"] = principal.user_id
+    await _check_references(session, principal.account_id, values)
+    contact = Contact(id=new_id("cnt"), account_id=principal.account_id, **_columns(values))
+    _check_identified(contact)
+    session.add(contact)
+    await session.flush()
+    await tags.replace_tags(session, principal.account_id, "contact", contact.id, body.tags)
+    return await _reload(session, contact)
+
+
+async def update_contact(
+    session: AsyncSession,
+    principal: Principal,
+    contact_id: str,
+    body: ContactWrite,
+    *,
+    replace: bool,
+) -> Contact:
+    """PUT (``replace``) sets every field, omitted ones to null; PATCH only those sent."""
+    contact = await get_contact(session, principal, contact_id)
+    values = changes_of(body, replace=replace)
+    if values.get("do_not_contact", False) is None:
+        raise ValidationFailed.field("do_not_contact", "cannot be null")
+    if "custom_fields" in values and values["custom_fields"] is None:
+        values["custom_fields"] = {}
+    await _check_references(session, principal.account_id, values)
+    changed = apply(contact, _columns(values))
+    _check_identified(contact)
+    if "tags" in values:
+        names = values["tags"] or []
+        changed = (
+            await tags.replace_tags(session, principal.account_id, "contact", contact.id, names)
+            or changed
+        )
+    if changed:
+        contact.updated_at = utcnow()
+    return await _reload(session, contact)
+
+
+async def delete_contact(session: AsyncSession, principal: Principal, contact_id: str) -> None:
+    """Soft-delete a contact and, with it, its live tasks, notes and appointments."""
+    contact = await get_contact(session, principal, contact_id)
+    soft_delete(contact)
+    for model in CHILDREN:
+        await session.execute(
+            update(model)
+            .where(model.contact_id == contact.id, model.deleted_at.is_(None))
+            .values(deleted_at=contact.deleted_at, updated_at=contact.deleted_at)
+            .execution_options(synchronize_session=False)
+        )
+    await session.flush()
+
+
+async def restore_contact(session: AsyncSession, principal: Principal, contact_id: str) -> Contact:
+    """Bring back a deleted contact and the children that were deleted with it."""
+    contact = await get_contact(session, principal, contact_id, include_deleted=True)
+    deleted_at = contact.deleted_at
+    restore(contact, "contact")
+    for model in CHILDREN:
+        await session.execute(
+            update(model)
+            .where(model.contact_id == contact.id, model.deleted_at == deleted_at)
+            .values(deleted_at=None, updated_at=contact.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+    return await _reload(session, contact)
+
+
+async def add_tags(
+    session: AsyncSession, principal: Principal, contact_id: str, names: Sequence[str]
+) -> Contact:
+    """Add tags by name, creating unknown ones."""
+    contact = await get_contact(session, principal, contact_id)
+    found = await tags.resolve_tags(session, principal.account_id, names)
+    if await tags.attach(session, "contact", contact.id, found):
+        contact.updated_at = utcnow()
+    return await _reload(session, contact)
+
+
+async def remove_tags(
+    session: AsyncSession, principal: Principal, contact_id: str, names: Sequence[str]
+) -> Contact:
+    """Remove tags by name; names the contact does not have are ignored."""
+    contact = await get_contact(session, principal, contact_id)
+    ids = await tags.tag_ids_named(session, principal.account_id, names)
+    if await tags.detach(session, "contact", contact.id, ids):
+        contact.updated_at = utcnow()
+    return await _reload(session, contact)
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search(
+    principal: Principal,
+    *,
+    q: str | None = None,
+    email: str | None = None,
+    tag_names: Sequence[str] | None = None,
+    company_id: str | None = None,
+    owner_id: str | None = None,
+) -> Select[Any]:
+    """The account's contacts matching the filters; all filters must hold.
+
+    ``q`` matches part of the name, email, phone or company name, in any case;
+    ``tag_names`` keeps contacts that have every one of the tags.
+    """
+    stmt = select(Contact).where(Contact.account_id == principal.account_id)
+    if q:
+        pattern = _like(q)
+        company_match = exists().where(
+            Company.id == Contact.company_id, func.lower(Company.name).like(pattern, escape="\\")
+        )
+        full_name = func.lower(
+            func.coalesce(Contact.first_name, "") + " " + func.coalesce(Contact.last_name, "")
+        )
+        stmt = stmt.where(
+            or_(
+                full_name.like(pattern, escape="\\"),
+                func.lower(Contact.email).like(pattern, escape="\\"),
+                func.lower(Contact.phone).like(pattern, escape="\\"),
+                func.lower(Contact.mobile_phone).like(pattern, escape="\\"),
+                company_match,
+            )
+        )
+    if email:
+        stmt = stmt.where(func.lower(Contact.email) == email.lower())
+    if company_id is not None:
+        stmt = stmt.where(Contact.company_id == company_id)
+    if owner_id is not None:
+        stmt = stmt.where(Contact.owner_id == owner_id)
+    for name in tag_names or ():
+        stmt = stmt.where(
+            exists().where(
+                and_(
+                    contact_tags.c.contact_id == Contact.id,
+                    contact_tags.c.tag_id == Tag.id,
+                    func.lower(Tag.name) == name.lower(),
+                    Tag.deleted_at.is_(None),
+                )
+            )
+        )
+    return stmt

@@ -1,0 +1,120 @@
+"""Authentication: from request headers to a :class:`Principal`.
+
+Three header styles carry the same credential: ``X-API-Key: rdx_k_…``,
+``Authorization: Bearer rdx_k_…`` and ``Authorization: Token token=rdx_k_…``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from rolodex.accounts.models import ApiKey, User
+from rolodex.accounts.principal import Principal
+from rolodex.accounts.secrets import hash_api_key, same_secret
+from rolodex.config import Settings
+from rolodex.db import utcnow
+from rolodex.http.errors import Forbidden, NotFound, Unauthorized
+from rolodex.ids import is_valid_id
+
+IMPERSONATE_HEADER = "x-impersonate-user-id"
+MAX_CREDENTIAL_LENGTH = 512
+
+
+def credential_from(request: Request) -> str | None:
+    """The credential a request carries, in any of the accepted header styles."""
+    key = request.headers.get("x-api-key")
+    if key:
+        return key.strip()
+    authorization = request.headers.get("authorization", "").strip()
+    scheme, _, value = authorization.partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return value
+    if scheme.lower() == "token" and value.startswith("token="):
+        return value.removeprefix("token=").strip().strip('"') or None
+    return None
+
+
+async def authenticate(request: Request, session: AsyncSession, settings: Settings) -> Principal:
+    """Resolve the request's credential and impersonation header, or raise 401/403/404."""
+    credential = credential_from(request)
+    if not credential:
+        raise Unauthorized(
+            "Authentication required: send X-API-Key, Authorization: Bearer, "
+            "or Authorization: Token token=<key>",
+            headers={"WWW-Authenticate": 'Bearer realm="rolodex"'},
+        )
+    if len(credential) > MAX_CREDENTIAL_LENGTH:
+        raise Unauthorized("The credential is not valid")
+    digest = hash_api_key(credential)
+    row = (
+        await session.execute(
+            select(ApiKey, User)
+            .join(User, User.id == ApiKey.user_id)
+            .where(ApiKey.key_hash == digest)
+        )
+    ).first()
+    if row is None or not same_secret(row.ApiKey.key_hash, digest):
+        raise Unauthorized("The credential is not valid")
+    key, user = row.ApiKey, row.User
+    now = utcnow()
+    if key.revoked_at is not None:
+        raise Unauthorized("The API key has been revoked")
+    if key.expires_at is not None and key.expires_at <= now:
+        raise Unauthorized("The API key has expired")
+    if not user.active:
+        raise Unauthorized("The API key's user is deactivated")
+    await _touch(session, key, settings)
+    principal = Principal(
+        account_id=key.account_id,
+        user=user,
+        impersonator=None,
+        credential_id=key.id,
+        credential_kind="api_key",
+        key_scope=key.scope,
+    )
+    target = request.headers.get(IMPERSONATE_HEADER)
+    if target is not None:
+        principal = await _impersonate(session, principal, target.strip())
+    return principal
+
+
+async def _touch(session: AsyncSession, key: ApiKey, settings: Settings) -> None:
+    """Record use, at most once per ``api_key_touch_seconds``, so reads stay reads."""
+    now = utcnow()
+    interval = timedelta(seconds=settings.api_key_touch_seconds)
+    if key.last_used_at is None or now - key.last_used_at >= interval:
+        await session.execute(
+            update(ApiKey)
+            .where(ApiKey.id == key.id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        key.last_used_at = now
+
+
+async def _impersonate(session: AsyncSession, principal: Principal, user_id: str) -> Principal:
+    """Act as another user of the same account; only staff may."""
+    if not principal.user.staff:
+        raise Forbidden("Only a staff user may act as another user (X-IMPERSONATE-USER-ID)")
+    if not is_valid_id("usr", user_id):
+        raise NotFound("No user with this id in the account")
+    target = await session.scalar(
+        select(User).where(User.id == user_id, User.account_id == principal.account_id)
+    )
+    if target is None:
+        raise NotFound("No user with this id in the account")
+    if not target.active:
+        raise Forbidden("A deactivated user cannot be impersonated")
+    return Principal(
+        account_id=principal.account_id,
+        user=target,
+        impersonator=principal.user,
+        credential_id=principal.credential_id,
+        credential_kind=principal.credential_kind,
+        key_scope=principal.key_scope,
+    )

@@ -1,0 +1,81 @@
+"""The success envelope: ``{"data": …}`` and ``{"data": […], "meta": {…}}``."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+from pydantic_core import to_json
+from starlette.responses import Response
+
+T = TypeVar("T")
+
+
+class DataEnvelope(BaseModel, Generic[T]):
+    """One resource."""
+
+    data: T
+
+
+class ListMeta(BaseModel):
+    """Where a page stands in its collection."""
+
+    page: int | None = Field(description="The page number; null when walking with a cursor.")
+    per_page: int
+    total: int = Field(description="Rows matching the filters, across all pages.")
+    total_pages: int
+    next_cursor: str | None = Field(
+        description="Send as `after` for the next slice; null on the last page."
+    )
+
+
+class ListEnvelope(BaseModel, Generic[T]):
+    """A page of a collection."""
+
+    data: list[T]
+    meta: ListMeta
+
+
+class DeletedEnvelope(BaseModel):
+    """What a deletion answers."""
+
+    data: None = None
+
+
+class JsonResponse(Response):
+    """A JSON response rendered by pydantic-core (UTC datetimes end in ``Z``)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return to_json(content)
+
+
+def dump(schema: type[BaseModel], obj: Any) -> dict[str, Any]:
+    """Serialise one ORM object through its output schema."""
+    return schema.model_validate(obj, from_attributes=True).model_dump(mode="json")
+
+
+def one(
+    schema: type[BaseModel],
+    obj: Any,
+    *,
+    status_code: int = 200,
+    location: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JsonResponse:
+    """``{"data": {…}}``; with ``location``, the ``Location`` header of a creation."""
+    all_headers = dict(headers or {})
+    if location:
+        all_headers["Location"] = location
+    return JsonResponse({"data": dump(schema, obj)}, status_code=status_code, headers=all_headers)
+
+
+def many(schema: type[BaseModel], objs: list[Any]) -> JsonResponse:
+    """``{"data": […]}`` for a short, unpaginated list."""
+    return JsonResponse({"data": [dump(schema, obj) for obj in objs]})
+
+
+def deleted() -> JsonResponse:
+    """``{"data": null}``."""
+    return JsonResponse({"data": None})

@@ -1,0 +1,23 @@
+"""Bring a database to the latest schema with Alembic, from code rather than alembic.ini."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(database_url: str) -> Config:
+    """An Alembic configuration pointing at Rolodex's migrations and this database."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(database_url: str) -> None:
+    """Apply every migration not yet applied. Safe to call on an up-to-date database."""
+    command.upgrade(alembic_config(database_url), "head")

@@ -1,0 +1,25 @@
+"""Every table, imported in one place so that metadata and migrations see them all."""
+
+from rolodex.accounts.models import Account, ApiKey, User
+from rolodex.appointments.models import Appointment
+from rolodex.companies.models import Company
+from rolodex.contacts.models import Contact
+from rolodex.db import Base
+from rolodex.notes.models import Note
+from rolodex.tags.models import Tag, company_tags, contact_tags
+from rolodex.tasks.models import Task
+
+__all__ = [
+    "Account",
+    "ApiKey",
+    "Appointment",
+    "Base",
+    "Company",
+    "Contact",
+    "Note",
+    "Tag",
+    "Task",
+    "User",
+    "company_tags",
+    "contact_tags",
+]

@@ -1,0 +1,1 @@
+"""Notes: what was said or learned about a contact."""

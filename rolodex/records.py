@@ -1,0 +1,107 @@
+"""Finding, checking and soft-deleting account-owned records, the same way everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.base import ExecutableOption
+
+from rolodex.db import utcnow
+from rolodex.http.errors import NotFound, Unprocessable, ValidationFailed
+from rolodex.ids import is_valid_id
+
+M = TypeVar("M")
+
+
+async def get_record(
+    session: AsyncSession,
+    model: type[M],
+    account_id: str,
+    record_id: str,
+    *,
+    prefix: str,
+    label: str,
+    include_deleted: bool = False,
+    options: Sequence[ExecutableOption] = (),
+) -> M:
+    """The record of this account with this id, or 404 (wrong prefix, other account,
+    deleted) — never 403, so ids of other accounts reveal nothing."""
+    if not is_valid_id(prefix, record_id):
+        raise NotFound(f"No {label} with id {record_id!r}")
+    cls: Any = model
+    stmt = select(cls).where(cls.id == record_id, cls.account_id == account_id).options(*options)
+    if not include_deleted and hasattr(cls, "deleted_at"):
+        stmt = stmt.where(cls.deleted_at.is_(None))
+    record = await session.scalar(stmt)
+    if record is None:
+        raise NotFound(f"No {label} with id {record_id!r}")
+    return record  # type: ignore[no-any-return]
+
+
+async def check_reference(
+    session: AsyncSession,
+    model: type[Any],
+    account_id: str,
+    record_id: str | None,
+    *,
+    field: str,
+    prefix: str,
+    label: str,
+) -> None:
+    """A body's reference (``company_id``, ``assignee_id``…) must name a live record of
+    the same account; otherwise the body is invalid (400)."""
+    if record_id is None:
+        return
+    found = None
+    if is_valid_id(prefix, record_id):
+        stmt = select(model.id).where(model.id == record_id, model.account_id == account_id)
+        if hasattr(model, "deleted_at"):
+            stmt = stmt.where(model.deleted_at.is_(None))
+        if hasattr(model, "active"):
+            stmt = stmt.where(model.active.is_(True))
+        found = await session.scalar(stmt)
+    if found is None:
+        raise ValidationFailed.field(field, f"does not name a {label} of this account")
+
+
+def changes_of(body: BaseModel, *, replace: bool) -> dict[str, Any]:
+    """The fields a write applies: all of them for PUT, only those sent for PATCH."""
+    if replace:
+        return dict(body)
+    return {name: getattr(body, name) for name in body.model_fields_set}
+
+
+def require_present(values: dict[str, Any], required: Sequence[str]) -> None:
+    """Fields a resource cannot be without may not be set to null."""
+    for name in required:
+        if name in values and values[name] is None:
+            raise ValidationFailed.field(name, "is required and cannot be null")
+
+
+def apply(record: Any, values: dict[str, Any]) -> bool:
+    """Set changed attributes; whether anything changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(record, name) != value:
+            setattr(record, name, value)
+            changed = True
+    return changed
+
+
+def soft_delete(record: Any) -> None:
+    """Hide a record; it stays as a tombstone for sync and can be restored."""
+    now = utcnow()
+    record.deleted_at = now
+    record.updated_at = now
+
+
+def restore(record: Any, label: str) -> None:
+    """Bring back a deleted record; restoring a live one is not allowed (422)."""
+    if record.deleted_at is None:
+        raise Unprocessable(f"The {label} is not deleted")
+    record.deleted_at = None
+    record.updated_at = utcnow()

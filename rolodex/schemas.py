@@ -1,0 +1,55 @@
+"""Bases of request and response schemas.
+
+A write schema refuses unknown fields but quietly ignores the read-only ones a client
+gets back from a GET (``id``, ``object``, timestamps…), so that GET → edit → PUT works.
+Its PATCH twin is derived, not written again: :func:`partial`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, create_model, model_validator
+
+SERVER_FIELDS = frozenset({"id", "object", "created_at", "updated_at", "deleted_at"})
+
+
+class WriteModel(BaseModel):
+    """A request body: unknown fields are an error, server-set fields are ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+    read_only: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_read_only(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            ignored = SERVER_FIELDS | cls.read_only
+            return {k: v for k, v in value.items() if k not in ignored}
+        return value
+
+
+def partial(model: type[WriteModel], name: str) -> type[WriteModel]:
+    """The PATCH form of a write schema: every field optional, only those sent apply."""
+    fields: dict[str, Any] = {}
+    for field, info in model.model_fields.items():
+        # Top-level Annotated metadata (lengths, validators) lives apart from the
+        # annotation; put it back so that PATCH checks a value exactly as POST does.
+        annotation: Any = info.annotation
+        if info.metadata:
+            annotation = Annotated[(annotation, *info.metadata)]
+        fields[field] = (annotation | None, None)
+    patch: type[WriteModel] = create_model(name, __base__=model, **fields)
+    patch.__doc__ = f"Fields of {model.__name__} to change; only those sent are applied."
+    return patch
+
+
+class OutModel(BaseModel):
+    """A resource as the API shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""Tags: account-wide labels on contacts and companies."""

@@ -1,0 +1,187 @@
+"""Tags: their CRUD, and attaching them to contacts and companies by name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolodex.accounts.principal import Principal
+from rolodex.db import utcnow
+from rolodex.http.errors import Conflict
+from rolodex.ids import new_id
+from rolodex.records import apply, changes_of, get_record, require_present, soft_delete
+from rolodex.tags.models import Tag, company_tags, contact_tags
+from rolodex.tags.schemas import TagWrite
+
+
+async def get_tag(session: AsyncSession, principal: Principal, tag_id: str, **kw: Any) -> Tag:
+    """A tag of the principal's account."""
+    return await get_record(
+        session, Tag, principal.account_id, tag_id, prefix="tag", label="tag", **kw
+    )
+
+
+async def _name_taken(session: AsyncSession, account_id: str, name: str, but: str | None) -> bool:
+    stmt = select(Tag.id).where(
+        Tag.account_id == account_id,
+        func.lower(Tag.name) == name.lower(),
+        Tag.deleted_at.is_(None),
+    )
+    if but is not None:
+        stmt = stmt.where(Tag.id != but)
+    return await session.scalar(stmt) is not None
+
+
+async def create_tag(session: AsyncSession, principal: Principal, body: TagWrite) -> Tag:
+    """A new tag; a name already in use (any case) is a 409."""
+    if await _name_taken(session, principal.account_id, body.name, None):
+        raise Conflict(f"A tag named {body.name!r} already exists")
+    tag = Tag(id=new_id("tag"), account_id=principal.account_id, **body.model_dump())
+    session.add(tag)
+    await session.flush()
+    return tag
+
+
+async def update_tag(
+    session: AsyncSession, principal: Principal, tag_id: str, body: TagWrite, *, replace: bool
+) -> Tag:
+    """Rename or recolor a tag (PUT replaces, PATCH changes what is sent)."""
+    tag = await get_tag(session, principal, tag_id)
+    values = changes_of(body, replace=replace)
+    require_present(values, ["name"])
+    name = values.get("name")
+    if name is not None and await _name_taken(session, principal.account_id, name, tag.id):
+        raise Conflict(f"A tag named {name!r} already exists")
+    if apply(tag, values):
+        await _touch_tagged(session, tag.id)
+    await session.flush()
+    return tag
+
+
+async def delete_tag(session: AsyncSession, principal: Principal, tag_id: str) -> None:
+    """Delete a tag: it disappears from every contact and company that had it."""
+    tag = await get_tag(session, principal, tag_id)
+    soft_delete(tag)
+    await _touch_tagged(session, tag.id)
+    await session.flush()
+
+
+async def _touch_tagged(session: AsyncSession, tag_id: str) -> None:
+    """Records whose tag list changed count as updated, so ``updated_after`` sync sees it."""
+    from rolodex.companies.models import Company
+    from rolodex.contacts.models import Contact
+
+    now = utcnow()
+    for model, links, key in (
+        (Contact, contact_tags, "contact_id"),
+        (Company, company_tags, "company_id"),
+    ):
+        tagged = select(links.c[key]).where(links.c.tag_id == tag_id)
+        await session.execute(
+            update(model)
+            .where(model.id.in_(tagged))
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def resolve_tags(session: AsyncSession, account_id: str, names: Sequence[str]) -> list[Tag]:
+    """The account's tags with these names (any case), creating those that do not exist.
+
+    Two requests creating the same new tag at once both end with the one tag: the loser
+    of the race finds the winner's row.
+    """
+    if not names:
+        return []
+    wanted = {name.lower(): name for name in names}
+    found = {
+        tag.name.lower(): tag
+        for tag in await session.scalars(
+            select(Tag).where(
+                Tag.account_id == account_id,
+                func.lower(Tag.name).in_(list(wanted)),
+                Tag.deleted_at.is_(None),
+            )
+        )
+    }
+    for lowered, name in wanted.items():
+        if lowered in found:
+            continue
+        tag = Tag(id=new_id("tag"), account_id=account_id, name=name)
+        try:
+            async with session.begin_nested():
+                session.add(tag)
+                await session.flush()
+        except IntegrityError:
+            existing = await session.scalar(
+                select(Tag).where(
+                    Tag.account_id == account_id,
+                    func.lower(Tag.name) == lowered,
+                    Tag.deleted_at.is_(None),
+                )
+            )
+            if existing is None:
+                raise
+            tag = existing
+        found[lowered] = tag
+    return [found[lowered] for lowered in wanted]
+
+
+def links_of(owner: str) -> tuple[Table, str]:
+    """The link table and its owner column for ``"contact"`` or ``"company"``."""
+    return (contact_tags, "contact_id") if owner == "contact" else (company_tags, "company_id")
+
+
+async def attach(session: AsyncSession, owner: str, owner_id: str, tags: Sequence[Tag]) -> bool:
+    """Link tags to a record; whether any link was new."""
+    links, key = links_of(owner)
+    have = set(await session.scalars(select(links.c.tag_id).where(links.c[key] == owner_id)))
+    new = [tag.id for tag in tags if tag.id not in have]
+    if new:
+        await session.execute(
+            insert(links),
+            [{key: owner_id, "tag_id": tag_id, "created_at": utcnow()} for tag_id in new],
+        )
+    return bool(new)
+
+
+async def detach(session: AsyncSession, owner: str, owner_id: str, tag_ids: Sequence[str]) -> bool:
+    """Unlink tags from a record; whether any link was removed."""
+    if not tag_ids:
+        return False
+    links, key = links_of(owner)
+    result: Any = await session.execute(
+        delete(links).where(links.c[key] == owner_id, links.c.tag_id.in_(list(tag_ids)))
+    )
+    return bool(result.rowcount)
+
+
+async def replace_tags(
+    session: AsyncSession, account_id: str, owner: str, owner_id: str, names: Sequence[str]
+) -> bool:
+    """Make the record's tags exactly ``names``; whether anything changed."""
+    tags = await resolve_tags(session, account_id, names)
+    links, key = links_of(owner)
+    keep = {tag.id for tag in tags}
+    current = set(await session.scalars(select(links.c.tag_id).where(links.c[key] == owner_id)))
+    removed = await detach(session, owner, owner_id, list(current - keep))
+    added = await attach(session, owner, owner_id, tags)
+    return removed or added
+
+
+async def tag_ids_named(session: AsyncSession, account_id: str, names: Sequence[str]) -> list[str]:
+    """Ids of the account's live tags with these names, any case."""
+    if not names:
+        return []
+    rows = await session.scalars(
+        select(Tag.id).where(
+            Tag.account_id == account_id,
+            func.lower(Tag.name).in_([n.lower() for n in names]),
+            Tag.deleted_at.is_(None),
+        )
+    )
+    return list(rows)

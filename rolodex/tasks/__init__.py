@@ -1,0 +1,1 @@
+"""Tasks: to-dos about a contact."""
