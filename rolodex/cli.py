@@ -51,7 +51,8 @@ def _settings() -> Settings:
         raise CommandError("ROLODEX_DATABASE_URL is not a valid database URL") from None
     if driver not in SUPPORTED_DRIVERS:
         raise CommandError(
-            f"ROLODEX_DATABASE_URL uses {driver!r}; Rolodex runs on {' or '.join(SUPPORTED_DRIVERS)}"
+            f"ROLODEX_DATABASE_URL uses {driver!r}; "
+            f"Rolodex runs on {' or '.join(SUPPORTED_DRIVERS)}"
         )
     return settings
 
@@ -69,10 +70,6 @@ def _with_database(settings: Settings, action: Callable[[], T]) -> T:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
         raise CommandError(
             f"cannot reach the database {_safe_url(settings.database_url)}: {reason}"
-        ) from None
-    except NoSuchModuleError:
-        raise CommandError(
-            "ROLODEX_DATABASE_URL names a database driver Rolodex does not have"
         ) from None
 
 

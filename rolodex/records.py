@@ -92,6 +92,24 @@ def apply(record: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
+def to_columns(values: dict[str, Any]) -> dict[str, Any]:
+    """Body values as column values: nested objects (an address) as plain dicts, a null
+    ``custom_fields`` as ``{}``, and ``tags`` left out (they live in a link table)."""
+    out = {k: v for k, v in values.items() if k != "tags"}
+    for name, value in out.items():
+        if isinstance(value, BaseModel):
+            out[name] = value.model_dump()
+    if "custom_fields" in out and out["custom_fields"] is None:
+        out["custom_fields"] = {}
+    return out
+
+
+def like_pattern(text: str) -> str:
+    """A case-folded ``LIKE`` pattern matching ``text`` anywhere; use with ``escape="\\"``."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def soft_delete(record: Any) -> None:
     """Hide a record; it stays as a tombstone for sync and can be restored."""
     now = utcnow()

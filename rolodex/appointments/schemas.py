@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, Field
 
@@ -31,7 +31,10 @@ class AppointmentWrite(WriteModel):
     description: LongText | None = None
 
 
-AppointmentPatch = partial(AppointmentWrite, "AppointmentPatch")
+if TYPE_CHECKING:  # the checker sees the fields; at run time every one is optional
+    AppointmentPatch = AppointmentWrite
+else:
+    AppointmentPatch = partial(AppointmentWrite, "AppointmentPatch")
 
 
 class AppointmentOut(OutModel):

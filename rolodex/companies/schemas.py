@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
@@ -37,7 +37,10 @@ class CompanyWrite(WriteModel):
     custom_fields: CustomFields = Field(default_factory=dict)
 
 
-CompanyPatch = partial(CompanyWrite, "CompanyPatch")
+if TYPE_CHECKING:  # the checker sees the fields; at run time every one is optional
+    CompanyPatch = CompanyWrite
+else:
+    CompanyPatch = partial(CompanyWrite, "CompanyPatch")
 
 
 class CompanyOut(OutModel):

@@ -19,9 +19,11 @@ from rolodex.records import (
     changes_of,
     check_reference,
     get_record,
+    like_pattern,
     require_present,
     restore,
     soft_delete,
+    to_columns,
 )
 from rolodex.tags import service as tags
 
@@ -42,15 +44,6 @@ async def get_company(
         include_deleted=include_deleted,
         options=LOAD,
     )
-
-
-def _columns(values: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in values.items() if k != "tags"}
-    if out.get("address") is not None:
-        out["address"] = out["address"].model_dump()
-    if "custom_fields" in out and out["custom_fields"] is None:
-        out["custom_fields"] = {}
-    return out
 
 
 async def _reload(session: AsyncSession, company: Company) -> Company:
@@ -75,7 +68,7 @@ async def create_company(
         prefix="usr",
         label="active user",
     )
-    company = Company(id=new_id("cmp"), account_id=principal.account_id, **_columns(values))
+    company = Company(id=new_id("cmp"), account_id=principal.account_id, **to_columns(values))
     session.add(company)
     await session.flush()
     await tags.replace_tags(session, principal.account_id, "company", company.id, body.tags)
@@ -103,7 +96,7 @@ async def update_company(
         prefix="usr",
         label="active user",
     )
-    changed = apply(company, _columns(values))
+    changed = apply(company, to_columns(values))
     if "tags" in values:
         names = values["tags"] or []
         changed = (
@@ -138,8 +131,7 @@ def search(
     """The account's companies matching the filters."""
     stmt = select(Company).where(Company.account_id == principal.account_id)
     if q:
-        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(func.lower(Company.name).like(f"%{escaped}%", escape="\\"))
+        stmt = stmt.where(func.lower(Company.name).like(like_pattern(q), escape="\\"))
     if type_ is not None:
         stmt = stmt.where(Company.type == type_)
     if owner_id is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -51,7 +51,10 @@ class ContactWrite(WriteModel):
     custom_fields: CustomFields = Field(default_factory=dict)
 
 
-ContactPatch = partial(ContactWrite, "ContactPatch")
+if TYPE_CHECKING:  # the checker sees the fields; at run time every one is optional
+    ContactPatch = ContactWrite
+else:
+    ContactPatch = partial(ContactWrite, "ContactPatch")
 
 
 class ContactOut(OutModel):

@@ -19,7 +19,17 @@ from rolodex.db import utcnow
 from rolodex.http.errors import ValidationFailed
 from rolodex.ids import new_id
 from rolodex.notes.models import Note
-from rolodex.records import apply, changes_of, check_reference, get_record, restore, soft_delete
+from rolodex.records import (
+    apply,
+    changes_of,
+    check_reference,
+    get_record,
+    like_pattern,
+    require_present,
+    restore,
+    soft_delete,
+    to_columns,
+)
 from rolodex.tags import service as tags
 from rolodex.tags.models import Tag, contact_tags
 from rolodex.tasks.models import Task
@@ -76,14 +86,6 @@ def _check_identified(record: Contact) -> None:
         )
 
 
-def _columns(values: dict[str, Any]) -> dict[str, Any]:
-    """Body values as column values: the address as a plain object, tags apart."""
-    out = {k: v for k, v in values.items() if k != "tags"}
-    if "address" in out and out["address"] is not None:
-        out["address"] = out["address"].model_dump()
-    return out
-
-
 async def _reload(session: AsyncSession, contact: Contact) -> Contact:
     await session.flush()
     await session.refresh(contact, ["tags", "updated_at"])
@@ -98,7 +100,7 @@ async def create_contact(
     if "owner_id" not in body.model_fields_set:
         values["owner_id"] = principal.user_id
     await _check_references(session, principal.account_id, values)
-    contact = Contact(id=new_id("cnt"), account_id=principal.account_id, **_columns(values))
+    contact = Contact(id=new_id("cnt"), account_id=principal.account_id, **to_columns(values))
     _check_identified(contact)
     session.add(contact)
     await session.flush()
@@ -117,12 +119,9 @@ async def update_contact(
     """PUT (``replace``) sets every field, omitted ones to null; PATCH only those sent."""
     contact = await get_contact(session, principal, contact_id)
     values = changes_of(body, replace=replace)
-    if values.get("do_not_contact", False) is None:
-        raise ValidationFailed.field("do_not_contact", "cannot be null")
-    if "custom_fields" in values and values["custom_fields"] is None:
-        values["custom_fields"] = {}
+    require_present(values, ["do_not_contact"])
     await _check_references(session, principal.account_id, values)
-    changed = apply(contact, _columns(values))
+    changed = apply(contact, to_columns(values))
     _check_identified(contact)
     if "tags" in values:
         names = values["tags"] or []
@@ -186,11 +185,6 @@ async def remove_tags(
     return await _reload(session, contact)
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search(
     principal: Principal,
     *,
@@ -207,7 +201,7 @@ def search(
     """
     stmt = select(Contact).where(Contact.account_id == principal.account_id)
     if q:
-        pattern = _like(q)
+        pattern = like_pattern(q)
         company_match = exists().where(
             Company.id == Contact.company_id, func.lower(Company.name).like(pattern, escape="\\")
         )

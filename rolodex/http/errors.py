@@ -170,12 +170,13 @@ def _message_of(error: dict[str, Any]) -> str:
 
 def validation_error_from(exc: RequestValidationError) -> ValidationFailed:
     """Translate FastAPI's validation error into the contract's 400."""
-    details = []
-    for err in exc.errors():
-        details.append({"field": _field_of(err), "message": _message_of(err)})
-    first = details[0] if details else {"field": None, "message": "The request is not valid"}
-    summary = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-    return ValidationFailed(summary, details=details)
+    details: list[dict[str, Any]] = [
+        {"field": _field_of(err), "message": _message_of(err)} for err in exc.errors()
+    ]
+    if not details:
+        return ValidationFailed("The request is not valid")
+    field, message = details[0]["field"], str(details[0]["message"])
+    return ValidationFailed(f"{field}: {message}" if field else message, details=details)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -27,7 +27,7 @@ from rolodex.http.errors import ERROR_RESPONSES, ErrorEnvelope, Forbidden, Unsup
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ACCEPTED_CHARSETS = frozenset({"utf-8", "utf8"})
-SECURITY = [{"ApiKeyHeader": []}, {"BearerAuth": []}, {"TokenAuth": []}]
+SECURITY: list[dict[str, list[str]]] = [{"ApiKeyHeader": []}, {"BearerAuth": []}, {"TokenAuth": []}]
 
 
 def check_media_type(request: Request) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
@@ -25,7 +25,10 @@ class NoteWrite(WriteModel):
     author_id: str | None = Field(default=None, description="Read-only: the acting user.")
 
 
-NotePatch = partial(NoteWrite, "NotePatch")
+if TYPE_CHECKING:  # the checker sees the fields; at run time every one is optional
+    NotePatch = NoteWrite
+else:
+    NotePatch = partial(NoteWrite, "NotePatch")
 
 
 class NoteOut(OutModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +21,10 @@ class TagWrite(WriteModel):
     description: ShortText | None = None
 
 
-TagPatch = partial(TagWrite, "TagPatch")
+if TYPE_CHECKING:  # the checker sees the fields; at run time every one is optional
+    TagPatch = TagWrite
+else:
+    TagPatch = partial(TagWrite, "TagPatch")
 
 
 class TagOut(OutModel):

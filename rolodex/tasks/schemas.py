@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
@@ -26,7 +26,10 @@ class TaskWrite(WriteModel):
     )
 
 
-TaskPatch = partial(TaskWrite, "TaskPatch")
+if TYPE_CHECKING:  # the checker sees the fields; at run time every one is optional
+    TaskPatch = TaskWrite
+else:
+    TaskPatch = partial(TaskWrite, "TaskPatch")
 
 
 class TaskCompletion(WriteModel):

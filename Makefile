@@ -1,0 +1,30 @@
+# Two commands for a fresh clone:
+#   make serve   set up, then run the server on the embedded default (SQLite)
+#   make test    set up, then lint, type-check and run the whole suite (SQLite and PostgreSQL)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup serve test lint clean
+
+$(BIN)/rolodex: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+setup: $(BIN)/rolodex
+
+serve: setup
+	$(BIN)/rolodex serve
+
+lint: setup
+	$(BIN)/ruff check rolodex tests benchmarks
+	$(BIN)/ruff format --check rolodex tests benchmarks
+	$(BIN)/mypy rolodex
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
