@@ -94,5 +94,51 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             "description": "MOCO style: `Token token=<api key>`.",
         },
     }
+    _document_api_conventions(schema)
     app.openapi_schema = schema
     return schema
+
+
+LIST_HEADERS = {
+    "X-Page": "The page number (absent when walking with a cursor).",
+    "X-Per-Page": "Rows per page.",
+    "X-Total": "Rows matching the filters, across all pages.",
+    "Link": 'RFC 8288 links with rel="first", "prev", "next", "last" as they apply.',
+}
+
+
+def _document_api_conventions(schema: dict[str, Any]) -> None:
+    """Say in the document what every response carries, and drop FastAPI's default 422.
+
+    Rolodex answers invalid input with 400 in the error envelope, never with FastAPI's
+    ``HTTPValidationError``; lists carry the page headers.
+    """
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            default_422 = responses.get("422", {})
+            if "HTTPValidationError" in str(default_422):
+                del responses["422"]
+            for status, response in responses.items():
+                headers = response.setdefault("headers", {})
+                headers["X-Request-Id"] = {
+                    "description": "The request's id, also in error bodies.",
+                    "schema": {"type": "string"},
+                }
+                ok = status.startswith("2")
+                if ok and "ListEnvelope" in str(response.get("content", {})):
+                    for name, description in LIST_HEADERS.items():
+                        headers[name] = {
+                            "description": description,
+                            "required": name != "X-Page",
+                            "schema": {"type": "string"},
+                        }
+                if status == "201":
+                    headers["Location"] = {
+                        "description": "The path of the created resource.",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+    components = schema.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)

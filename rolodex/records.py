@@ -65,7 +65,7 @@ async def check_reference(
             stmt = stmt.where(model.active.is_(True))
         found = await session.scalar(stmt)
     if found is None:
-        raise ValidationFailed.field(field, f"does not name a {label} of this account")
+        raise ValidationFailed.field(field, f"does not name an existing {label} of this account")
 
 
 def changes_of(body: BaseModel, *, replace: bool) -> dict[str, Any]:

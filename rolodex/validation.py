@@ -8,12 +8,21 @@ strings, non-finite numbers in JSON, timestamps whose conversion to UTC overflow
 from __future__ import annotations
 
 import math
+import re
 import zoneinfo
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+)
 
 MAX_CUSTOM_FIELDS = 100
 MAX_JSON_DEPTH = 5
@@ -32,12 +41,28 @@ def clean_text(value: str) -> str:
 
 ShortText = Annotated[str, Field(max_length=255), AfterValidator(clean_text)]
 LongText = Annotated[str, Field(max_length=65_536), AfterValidator(clean_text)]
-RequiredText = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(clean_text)]
+
+
+def not_blank(value: str) -> str:
+    """A required text must say something: whitespace alone counts as missing."""
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+RequiredText = Annotated[
+    str, Field(min_length=1, max_length=255), AfterValidator(clean_text), AfterValidator(not_blank)
+]
 RequiredLongText = Annotated[
-    str, Field(min_length=1, max_length=65_536), AfterValidator(clean_text)
+    str,
+    Field(min_length=1, max_length=65_536),
+    AfterValidator(clean_text),
+    AfterValidator(not_blank),
 ]
 Phone = Annotated[str, Field(max_length=50), AfterValidator(clean_text)]
 Url = Annotated[str, Field(max_length=2048), AfterValidator(clean_text)]
+# contacts.gender is VARCHAR(50): a longer value would fail in PostgreSQL with a 500.
+Gender = Annotated[str, Field(max_length=50), AfterValidator(clean_text)]
 
 
 def normalize_email(value: str) -> str:
@@ -53,6 +78,21 @@ def normalize_email(value: str) -> str:
 Email = Annotated[str, Field(max_length=320), AfterValidator(normalize_email)]
 
 
+_ISO_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?"
+    r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?"
+)
+
+
+def iso_timestamp(value: Any) -> Any:
+    """Only ISO 8601 date-times; pydantic would also take numbers as Unix times."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_TIMESTAMP.fullmatch(value):
+        raise ValueError("must be an ISO 8601 date-time such as 2026-11-22T09:17:58Z")
+    return value
+
+
 def to_utc(value: datetime) -> datetime:
     """A timezone-aware UTC datetime; a naive one is taken to be UTC already."""
     if value.tzinfo is None:
@@ -63,8 +103,20 @@ def to_utc(value: datetime) -> datetime:
         raise ValueError("is out of range once converted to UTC") from None
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(to_utc)]
-Day = date
+UtcDatetime = Annotated[datetime, BeforeValidator(iso_timestamp), AfterValidator(to_utc)]
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_date(value: Any) -> Any:
+    """Only ``YYYY-MM-DD``; pydantic would also take numbers as Unix times."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date such as 2026-11-22")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(iso_date)]
 Bool = StrictBool
 
 
@@ -116,6 +168,13 @@ CustomFields = Annotated[
     dict[str, Any],
     BeforeValidator(_none_to_empty),
     AfterValidator(check_custom_fields),
+    # null is accepted (and stored as {}), so the document must say so.
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "object", "additionalProperties": True}, {"type": "null"}],
+            "description": "An object of string keys; null is taken as {}.",
+        }
+    ),
 ]
 
 

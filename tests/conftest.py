@@ -55,7 +55,9 @@ def _pg_url(name: str) -> str:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A freshly migrated database of each backend, dropped after the run."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("sqlite") / "rolodex.db"
@@ -76,7 +78,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
     """Settings of the test deployment."""
-    return Settings(database_url=database_url, secret_key="test-secret-key", api_key_touch_seconds=0)
+    return Settings(
+        database_url=database_url, secret_key="test-secret-key", api_key_touch_seconds=0
+    )
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +102,9 @@ class Tenant:
     key: str
     headers: dict[str, str] = field(default_factory=dict)
 
-    def request(self, method: str, path: str, *, key: str | None = None, **kwargs: Any) -> httpx.Response:
+    def request(
+        self, method: str, path: str, *, key: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
         """Call ``/api/v1<path>`` with this tenant's key (or ``key``)."""
         headers = {"X-API-Key": key or self.key, **kwargs.pop("headers", {})}
         return self.client.request(method, API + path, headers=headers, **kwargs)
@@ -131,15 +137,21 @@ class Tenant:
 
         return asyncio.run(work())
 
-    def add_user(self, *, role: str = "member", staff: bool = False, active: bool = True) -> tuple[str, str]:
+    def add_user(
+        self, *, role: str = "member", staff: bool = False, active: bool = True
+    ) -> tuple[str, str]:
         """Add a user to this account; returns (user id, a full key of theirs)."""
         from rolodex.accounts.models import User
         from rolodex.ids import new_id
 
         async def work(session: Any) -> tuple[str, str]:
             user = User(
-                id=new_id("usr"), account_id=self.account_id, email=f"{secrets.token_hex(5)}@example.com",
-                role=role, staff=staff, active=True,
+                id=new_id("usr"),
+                account_id=self.account_id,
+                email=f"{secrets.token_hex(5)}@example.com",
+                role=role,
+                staff=staff,
+                active=True,
             )
             session.add(user)
             await session.flush()
@@ -175,7 +187,11 @@ def make_tenant(client: TestClient, settings: Settings) -> Callable[[], Tenant]:
 
         tenant = Tenant(client, settings, "", "", email, "")
         created = tenant.run(work)
-        tenant.account_id, tenant.user_id, tenant.key = created.account.id, created.owner.id, created.secret
+        tenant.account_id, tenant.user_id, tenant.key = (
+            created.account.id,
+            created.owner.id,
+            created.secret,
+        )
         return tenant
 
     return make
@@ -206,19 +222,33 @@ class LiveServer:
         """Run `rolodex <args>` against the same database."""
         return subprocess.run(
             [sys.executable, "-m", "rolodex", *args],
-            env=self.env, cwd=self.cwd, capture_output=True, text=True, timeout=timeout, check=False,
+            env=self.env,
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
 
 
 @pytest.fixture(scope="session")
-def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     """`rolodex serve` on a free port, on the session's database."""
     cwd = tmp_path_factory.mktemp("live")
     port = free_port()
     env = {**os.environ, "ROLODEX_DATABASE_URL": database_url, "ROLODEX_SECRET_KEY": "live-secret"}
+    # The server's log goes to a file: an unread pipe fills up and freezes the server.
+    log_path = cwd / "serve.log"
+    log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "rolodex", "serve", "--port", str(port)],
-        env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        cwd=cwd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -230,8 +260,7 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                raise RuntimeError(f"rolodex serve did not start:\n{output}")
+                raise RuntimeError(f"rolodex serve did not start:\n{log_path.read_text()}")
             time.sleep(0.2)
         yield LiveServer(url, env, cwd)
     finally:
@@ -240,3 +269,4 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()

@@ -12,7 +12,9 @@ from rolodex.validation import (
     Address,
     Bool,
     CustomFields,
+    Day,
     Email,
+    Gender,
     LongText,
     Phone,
     ShortText,
@@ -37,8 +39,8 @@ class ContactWrite(WriteModel):
     mobile_phone: Phone | None = None
     title: ShortText | None = Field(default=None, description="Salutation or honorific, e.g. Dr.")
     job_title: ShortText | None = None
-    gender: ShortText | None = None
-    birthday: date | None = None
+    gender: Gender | None = None
+    birthday: Day | None = None
     website: Url | None = None
     address: Address | None = None
     company_id: str | None = Field(default=None, description="A company of this account.")

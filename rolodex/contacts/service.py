@@ -203,7 +203,9 @@ def search(
     if q:
         pattern = like_pattern(q)
         company_match = exists().where(
-            Company.id == Contact.company_id, func.lower(Company.name).like(pattern, escape="\\")
+            Company.id == Contact.company_id,
+            Company.deleted_at.is_(None),
+            func.lower(Company.name).like(pattern, escape="\\"),
         )
         full_name = func.lower(
             func.coalesce(Contact.first_name, "") + " " + func.coalesce(Contact.last_name, "")

@@ -22,7 +22,7 @@ from rolodex.http.cursor import Cursor, decode_cursor, encode_cursor
 from rolodex.http.envelope import JsonResponse, dump
 from rolodex.http.errors import ValidationFailed
 from rolodex.ids import is_valid_id
-from rolodex.validation import clean_text, to_utc
+from rolodex.validation import UtcDatetime, clean_text
 
 MAX_PER_PAGE = 250
 MAX_IDS = 250
@@ -93,7 +93,7 @@ def _parse_ids(raw: str | None, prefix: str) -> list[str] | None:
 
 
 QueryText = Annotated[str, AfterValidator(clean_text)]
-QueryTime = Annotated[datetime, AfterValidator(to_utc)]
+QueryTime = UtcDatetime
 
 
 def list_params(sortable: Sequence[str], id_prefix: str) -> Callable[..., ListParams]:
@@ -134,6 +134,7 @@ def list_params(sortable: Sequence[str], id_prefix: str) -> Callable[..., ListPa
         ] = False,
     ) -> ListParams:
         field, descending, given = _parse_sort(sort, order, sort_by, sortable)
+        after = after or None  # an empty `after=` is no cursor
         if after is not None and page != 1:
             raise ValidationFailed.field("page", "cannot be combined with a cursor (after)")
         return ListParams(

@@ -1,0 +1,249 @@
+"""Property-based run of the OpenAPI document against the live server (schemathesis).
+
+How it works:
+
+- Every case is sent over HTTP to a real ``rolodex serve`` process, once per backend,
+  SQLite and PostgreSQL (the harness's ``database_url`` parametrization). The process is
+  started here rather than by the harness's ``live_server``, whose output goes to a pipe
+  nobody reads: after some thousand requests its access log fills the pipe and the
+  server blocks. Here the output goes to a file, shown when a case fails.
+- The document is the app's own ``openapi()``, loaded at import so that pytest collects
+  one test per operation; the ``target`` fixture checks that it is exactly what the live
+  server serves at ``/openapi.json``. (schemathesis's lazy ``from_fixture`` schema does
+  not work with pytest 9: it writes ``request.node._nodeid``.)
+- Every operation of the document is tested; none is excluded. Cases come from the
+  examples, coverage and fuzzing phases, in positive and negative mode, with at most
+  ``MAX_EXAMPLES`` fuzzed examples per operation and a fixed seed, so runs repeat.
+- Each response must pass ``not_a_server_error`` (no 5xx), ``status_code_conformance``
+  (only documented statuses), ``content_type_conformance``,
+  ``response_schema_conformance`` and ``response_headers_conformance`` (body and headers
+  as declared), and ``negative_data_rejection`` (input that breaks the schema is refused).
+- Every case carries the ``X-API-Key`` of a fresh account. Before the run the account gets
+  real records (a company, a contact with a task, a note, an appointment and a tag, a
+  second API key); positive cases draw path parameters from those ids as well as random
+  ones, so single-resource operations reach real rows, not only 404s. Destructive calls
+  (DELETE, restore) get records of their own, so the other operations keep theirs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from rolodex.accounts.service import create_account
+from rolodex.app import create_app
+from rolodex.config import Settings
+from rolodex.db import make_engine, make_sessionmaker, unit_of_work
+from tests.conftest import API, PASSWORD, free_port
+
+MAX_EXAMPLES = 25
+SEED = 20_261_122
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    negative_data_rejection,
+]
+
+# The ids of the seeded records of the backend under test, by path parameter name:
+# "stable" for reads and updates, "disposable" for DELETE and restore.
+RECORDS: dict[str, dict[str, str]] = {}
+
+
+def _document() -> dict[str, Any]:
+    """The app's OpenAPI document; building the app touches no database."""
+    app = create_app(Settings(database_url="sqlite+aiosqlite://", secret_key="openapi"))
+    return app.openapi()
+
+
+schema = schemathesis.openapi.from_dict(_document())
+schema.config.generation.update(
+    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+    max_examples=MAX_EXAMPLES,
+    deterministic=True,
+    # The key is sent with every call (below); no made-up credentials.
+    with_security_parameters=False,
+)
+schema.config.seed = SEED
+
+
+@schema.hook("before_generate_case")
+def real_ids(context: Any, strategy: Any) -> Any:
+    """Positive cases use the seeded records' ids in the path about half of the time."""
+    operation = context.operation
+    names = [parameter.name for parameter in operation.path_parameters]
+    if not names:
+        return strategy
+    destructive = operation.method.upper() == "DELETE" or operation.path.endswith("/restore")
+    kind = "disposable" if destructive else "stable"
+
+    def with_real_ids(case: Any) -> Any:
+        records = RECORDS.get(kind, {})
+        if case.meta is None or not case.meta.generation.mode.is_positive:
+            return st.just(case)
+        if not all(name in records for name in names):
+            return st.just(case)
+        real = case.derive()
+        real.path_parameters = {name: records[name] for name in names}
+        return st.sampled_from([case, real])
+
+    return strategy.flatmap(with_real_ids)
+
+
+@dataclass
+class Server:
+    """A `rolodex serve` process and its log."""
+
+    url: str
+    log: Path
+
+
+@dataclass
+class Target:
+    """The live server and the key of the account the cases run as."""
+
+    url: str
+    key: str
+    log: Path
+
+
+def _new_account(settings: Settings) -> tuple[str, str]:
+    """A fresh account; returns (owner id, full key)."""
+
+    async def work() -> tuple[str, str]:
+        engine = make_engine(settings)
+        try:
+            async with unit_of_work(make_sessionmaker(engine)) as session:
+                created = await create_account(
+                    session,
+                    email=f"openapi-{secrets.token_hex(6)}@example.com",
+                    password=PASSWORD,
+                    account_name=None,
+                )
+                return created.owner.id, created.secret
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(work())
+
+
+def _seed(http: httpx.Client, owner_id: str) -> dict[str, str]:
+    """One record of every kind; their ids by path parameter name."""
+
+    def create(path: str, body: dict[str, Any]) -> str:
+        response = http.post(path, json=body)
+        assert response.status_code == 201, response.text
+        return str(response.json()["data"]["id"])
+
+    company = create("/companies", {"name": "Acme", "type": "customer"})
+    contact = create(
+        "/contacts", {"first_name": "Ada", "email": "ada@example.com", "company_id": company}
+    )
+    appointment = {
+        "title": "Demo",
+        "starts_at": "2026-11-22T09:00:00Z",
+        "ends_at": "2026-11-22T10:00:00Z",
+    }
+    return {
+        "company_id": company,
+        "contact_id": contact,
+        "task_id": create(f"/contacts/{contact}/tasks", {"title": "Call back"}),
+        "note_id": create(f"/contacts/{contact}/notes", {"body": "Met at the fair"}),
+        "appointment_id": create(f"/contacts/{contact}/appointments", appointment),
+        "tag_id": create("/tags", {"name": f"vip-{secrets.token_hex(4)}"}),
+        "key_id": create("/api-keys", {"name": "spare", "scope": "read_only"}),
+        "user_id": owner_id,
+    }
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`rolodex serve` on a free port and the session's database, logging to a file."""
+    cwd = tmp_path_factory.mktemp("openapi")
+    log = cwd / "server.log"
+    port = free_port()
+    env = {**os.environ, "ROLODEX_DATABASE_URL": database_url, "ROLODEX_SECRET_KEY": "openapi"}
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rolodex", "serve", "--port", str(port)],
+            env=env,
+            cwd=cwd,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"rolodex serve did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield Server(url, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def target(server: Server, settings: Settings) -> Iterator[Target]:
+    """The live server, with a seeded account whose key every case sends."""
+    served = httpx.get(f"{server.url}/openapi.json", timeout=30)
+    assert served.json() == schema.raw_schema, "the live server serves another document"
+    owner_id, key = _new_account(settings)
+    with httpx.Client(base_url=server.url + API, headers={"X-API-Key": key}) as http:
+        RECORDS["stable"] = _seed(http, owner_id)
+        RECORDS["disposable"] = _seed(http, owner_id)
+    try:
+        yield Target(server.url, key, server.log)
+    finally:
+        RECORDS.clear()
+
+
+@pytest.mark.live
+@schema.parametrize()
+def test_openapi_properties(case: Any, target: Target) -> None:
+    """No 5xx, no undocumented status and no response that breaks its own schema."""
+    offset = target.log.stat().st_size
+    try:
+        case.call_and_validate(
+            base_url=target.url, headers={"X-API-Key": target.key}, checks=CHECKS, timeout=30
+        )
+    except BaseException as exc:
+        with target.log.open() as log:
+            log.seek(offset)
+            server_output = log.read()[-4000:]
+        if server_output:
+            exc.add_note(f"rolodex serve said:\n{server_output}")
+        raise
