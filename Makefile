@@ -19,8 +19,8 @@ serve: setup
 	$(BIN)/rolodex serve
 
 lint: setup
-	$(BIN)/ruff check rolodex tests benchmarks
-	$(BIN)/ruff format --check rolodex tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check rolodex tests
 	$(BIN)/mypy rolodex
 
 test: lint
