@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from rolodex import __version__
 from rolodex.accounts.routes import api_keys, users
 from rolodex.appointments.routes import router as appointments
+from rolodex.audit.routes import router as audit_log
 from rolodex.companies.routes import router as companies
 from rolodex.config import Settings, get_settings
 from rolodex.contacts.routes import router as contacts
@@ -23,6 +24,8 @@ from rolodex.http.middleware import (
     RequestIdMiddleware,
     TrailingSlashMiddleware,
 )
+from rolodex.http.ratelimit import RateLimiter
+from rolodex.idempotency.service import expired_keys_cleanup
 from rolodex.notes.routes import router as notes
 from rolodex.tags.routes import router as tags
 from rolodex.tasks.routes import router as tasks
@@ -47,8 +50,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings)
         app.state.engine = engine
         app.state.sessions = make_sessionmaker(engine)
+        app.state.rate_limiter = RateLimiter(settings)
         try:
-            yield
+            async with expired_keys_cleanup(app.state.sessions, settings):
+                yield
         finally:
             await engine.dispose()
 
@@ -63,7 +68,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.resolved_secret_key()
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (contacts, companies, tasks, notes, appointments, tags, users, api_keys):
+    for router in (
+        contacts,
+        companies,
+        tasks,
+        notes,
+        appointments,
+        tags,
+        users,
+        api_keys,
+        audit_log,
+    ):
         api.include_router(router)
     app.include_router(api)
     app.include_router(health)
@@ -106,6 +121,17 @@ LIST_HEADERS = {
     "Link": 'RFC 8288 links with rel="first", "prev", "next", "last" as they apply.',
 }
 
+RATE_LIMIT_HEADERS: dict[str, Any] = {
+    name: {"description": description, "schema": {"type": kind}}
+    for name, description, kind in (
+        ("X-RateLimit-Limit", "Requests allowed per window to this credential.", "integer"),
+        ("X-RateLimit-Remaining", "Requests left in the current window.", "integer"),
+        ("X-RateLimit-Reset", "Seconds until the window resets.", "integer"),
+        ("RateLimit-Policy", 'IETF draft syntax: `"default";q=120;w=120`.', "string"),
+        ("RateLimit", 'IETF draft syntax: `"default";r=119;t=57`.', "string"),
+    )
+}
+
 
 def _document_api_conventions(schema: dict[str, Any]) -> None:
     """Say in the document what every response carries, and drop FastAPI's default 422.
@@ -125,6 +151,18 @@ def _document_api_conventions(schema: dict[str, Any]) -> None:
                     "description": "The request's id, also in error bodies.",
                     "schema": {"type": "string"},
                 }
+                if "x-required-scope" in operation and status != "401":
+                    # Absent only where the request was refused before its key was
+                    # known (a 413 of the body limit, an impersonation error).
+                    always = status.startswith("2") or status == "429"
+                    for name, doc in RATE_LIMIT_HEADERS.items():
+                        headers[name] = {**doc, "required": always}
+                if status == "429":
+                    headers["Retry-After"] = {
+                        "description": "Seconds until the rate limit's window resets.",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    }
                 ok = status.startswith("2")
                 if ok and "ListEnvelope" in str(response.get("content", {})):
                     for name, description in LIST_HEADERS.items():

@@ -13,11 +13,12 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from rolodex.config import SUPPORTED_DRIVERS, Settings, get_settings
+from rolodex.config import SUPPORTED_DRIVERS, Settings, get_settings, parse_rate_limit
 
 T = TypeVar("T")
 app = typer.Typer(
@@ -44,7 +45,15 @@ def _safe_url(url: str) -> str:
 
 
 def _settings() -> Settings:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"ROLODEX_{'_'.join(str(p) for p in e['loc']).upper()} "
+            f"{str(e['msg']).removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise CommandError(problems) from None
     try:
         driver = make_url(settings.database_url).drivername
     except ArgumentError:
@@ -178,6 +187,10 @@ def key_create(
     email: Annotated[str, typer.Option(help="The user the key belongs to.")],
     scope: Annotated[str, typer.Option(help="full or read_only.")] = "full",
     name: Annotated[str, typer.Option(help="A name to recognise the key by.")] = "CLI key",
+    rate_limit: Annotated[
+        str | None,
+        typer.Option(help="The key's own limit as requests/seconds, e.g. 600/60."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Create an API key for an existing user."""
@@ -185,6 +198,12 @@ def key_create(
 
     if scope not in ("full", "read_only"):
         raise CommandError("--scope must be full or read_only")
+    if rate_limit is not None:
+        try:
+            amount, seconds = parse_rate_limit(rate_limit)
+        except ValueError as exc:
+            raise CommandError(f"--rate-limit {exc}") from None
+        rate_limit = f"{amount}/{seconds}"
     if not name.strip() or len(name) > 255:
         raise CommandError("--name must be 1 to 255 characters")
     settings = _settings()
@@ -197,7 +216,9 @@ def key_create(
             raise CommandError(f"no user with email {email}")
         if not user.active:
             raise CommandError(f"the user {email} is deactivated")
-        key, secret = await issue_key(session, user, name=name.strip(), scope=scope)
+        key, secret = await issue_key(
+            session, user, name=name.strip(), scope=scope, rate_limit=rate_limit
+        )
         return {"id": key.id, "key": secret, "scope": key.scope}
 
     result = _run(settings, work)

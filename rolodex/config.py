@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,22 @@ _DRIVER_ALIASES = {
     "postgres": "postgresql+asyncpg",
 }
 SECRET_FILE = Path(".rolodex-secret")
+_RATE_LIMIT = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]+)\s*")
+MAX_RATE_LIMIT_PART = 1_000_000_000
+
+
+def parse_rate_limit(value: str) -> tuple[int, int]:
+    """``"120/120"`` → ``(120, 120)``: requests per seconds, both positive integers.
+
+    Raises ``ValueError`` with a message fit for a client otherwise.
+    """
+    match = _RATE_LIMIT.fullmatch(value)
+    if match is None:
+        raise ValueError("must be requests/seconds, e.g. 120/120")
+    amount, seconds = int(match.group(1)), int(match.group(2))
+    if not (0 < amount <= MAX_RATE_LIMIT_PART and 0 < seconds <= MAX_RATE_LIMIT_PART):
+        raise ValueError("must be requests/seconds with both numbers positive, e.g. 120/120")
+    return amount, seconds
 
 
 class Settings(BaseSettings):
@@ -40,7 +57,24 @@ class Settings(BaseSettings):
         default=60, ge=0, description="How often a key's last_used_at is written at most."
     )
     password_min_length: int = Field(default=8, ge=1)
+    idempotency_ttl_hours: int = Field(
+        default=24, ge=24, description="How long an Idempotency-Key and its response are kept."
+    )
+    idempotency_cleanup_seconds: float = Field(
+        default=900, ge=0, description="How often expired idempotency keys are deleted; 0: never."
+    )
     log_level: str = "info"
+    rate_limit: str = Field(
+        default="120/120",
+        description="Requests per credential as requests/seconds; an API key may have its own.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://… shared by every server process; unset: limits kept in memory.",
+    )
+    redis_prefix: str = Field(
+        default="rolodex", min_length=1, description="Prefix of every key Rolodex writes to Redis."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -48,6 +82,19 @@ class Settings(BaseSettings):
         """``postgresql://`` and ``sqlite://`` mean their async drivers."""
         scheme, sep, rest = value.partition("://")
         return f"{_DRIVER_ALIASES.get(scheme, scheme)}{sep}{rest}"
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        """``N/S``: N requests per S seconds, both positive integers."""
+        amount, seconds = parse_rate_limit(value)
+        return f"{amount}/{seconds}"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        """An empty ``ROLODEX_REDIS_URL`` means no Redis."""
+        return value.strip() or None if value is not None else None
 
     @property
     def is_sqlite(self) -> bool:

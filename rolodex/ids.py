@@ -19,6 +19,7 @@ PREFIXES = {
     "event": "evt",
     "webhook_endpoint": "whk",
     "request": "req",
+    "audit_entry": "aud",
 }
 
 _BODY = re.compile(r"^[0-9a-hjkmnp-tv-z]{26}$")

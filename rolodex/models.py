@@ -2,9 +2,11 @@
 
 from rolodex.accounts.models import Account, ApiKey, User
 from rolodex.appointments.models import Appointment
+from rolodex.audit.models import AuditEntry
 from rolodex.companies.models import Company
 from rolodex.contacts.models import Contact
 from rolodex.db import Base
+from rolodex.idempotency.models import IdempotencyRecord
 from rolodex.notes.models import Note
 from rolodex.tags.models import Tag, company_tags, contact_tags
 from rolodex.tasks.models import Task
@@ -13,9 +15,11 @@ __all__ = [
     "Account",
     "ApiKey",
     "Appointment",
+    "AuditEntry",
     "Base",
     "Company",
     "Contact",
+    "IdempotencyRecord",
     "Note",
     "Tag",
     "Task",

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.base import ExecutableOption
 
 from rolodex.db import utcnow
+from rolodex.http.conditional import check_precondition
 from rolodex.http.errors import NotFound, Unprocessable, ValidationFailed
 from rolodex.ids import is_valid_id
 
@@ -27,18 +28,27 @@ async def get_record(
     label: str,
     include_deleted: bool = False,
     options: Sequence[ExecutableOption] = (),
+    for_update: bool = False,
 ) -> M:
     """The record of this account with this id, or 404 (wrong prefix, other account,
-    deleted) — never 403, so ids of other accounts reveal nothing."""
+    deleted) — never 403, so ids of other accounts reveal nothing.
+
+    ``for_update``: the record is the target of a write. Its row is locked until the
+    transaction ends (``SELECT … FOR UPDATE``; a concurrent writer waits, then reads the
+    new version), and the request's ``If-Match`` is checked against it (412)."""
     if not is_valid_id(prefix, record_id):
         raise NotFound(f"No {label} with id {record_id!r}")
     cls: Any = model
     stmt = select(cls).where(cls.id == record_id, cls.account_id == account_id).options(*options)
     if not include_deleted and hasattr(cls, "deleted_at"):
         stmt = stmt.where(cls.deleted_at.is_(None))
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     record = await session.scalar(stmt)
     if record is None:
         raise NotFound(f"No {label} with id {record_id!r}")
+    if for_update:
+        check_precondition(record, label)
     return record  # type: ignore[no-any-return]
 
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 BACKENDS = ["sqlite", "postgresql"]
 API = "/api/v1"
 PASSWORD = "correct-horse-battery"
+GENEROUS_RATE_LIMIT = "100000/60"
 
 
 def _pg_admin(sql: str) -> None:
@@ -77,9 +79,14 @@ def database_url(
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    """Settings of the test deployment."""
+    """Settings of the test deployment: a limit no test reaches (rate limits have their own
+    tests, in tests/api/test_rate_limits.py)."""
     return Settings(
-        database_url=database_url, secret_key="test-secret-key", api_key_touch_seconds=0
+        database_url=database_url,
+        secret_key="test-secret-key",
+        api_key_touch_seconds=0,
+        rate_limit=GENEROUS_RATE_LIMIT,
+        redis_url=None,
     )
 
 
@@ -217,6 +224,8 @@ class LiveServer:
     url: str
     env: dict[str, str]
     cwd: Path
+    process: subprocess.Popen[str]
+    log_path: Path
 
     def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """Run `rolodex <args>` against the same database."""
@@ -231,20 +240,29 @@ class LiveServer:
         )
 
 
-@pytest.fixture(scope="session")
-def live_server(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def start_server(
+    database_url: str,
+    cwd: Path,
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
-    """`rolodex serve` on a free port, on the session's database."""
-    cwd = tmp_path_factory.mktemp("live")
+    """Run `rolodex serve` on a free port until the block ends; its log goes to a file
+    in ``cwd`` (an unread pipe would fill up and freeze the server)."""
     port = free_port()
-    env = {**os.environ, "ROLODEX_DATABASE_URL": database_url, "ROLODEX_SECRET_KEY": "live-secret"}
-    # The server's log goes to a file: an unread pipe fills up and freezes the server.
-    log_path = cwd / "serve.log"
+    full_env = {
+        **os.environ,
+        "ROLODEX_DATABASE_URL": database_url,
+        "ROLODEX_SECRET_KEY": "live-secret",
+        "ROLODEX_RATE_LIMIT": GENEROUS_RATE_LIMIT,
+        **(env or {}),
+    }
+    log_path = cwd / f"serve-{port}.log"
     log = log_path.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "rolodex", "serve", "--port", str(port)],
-        env=env,
+        [sys.executable, "-m", "rolodex", "serve", "--port", str(port), "--workers", str(workers)],
+        env=full_env,
         cwd=cwd,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -262,11 +280,22 @@ def live_server(
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"rolodex serve did not start:\n{log_path.read_text()}")
             time.sleep(0.2)
-        yield LiveServer(url, env, cwd)
+        yield LiveServer(url, full_env, cwd, process, log_path)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """`rolodex serve` on a free port, on the session's database."""
+    with start_server(database_url, tmp_path_factory.mktemp("live")) as server:
+        yield server

@@ -58,3 +58,6 @@ class ApiKey(AccountOwned, Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rate_limit: Mapped[str | None] = mapped_column(
+        String(32), doc="This key's own limit as requests/seconds; null: the deployment's."
+    )

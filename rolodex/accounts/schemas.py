@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
+from rolodex.config import parse_rate_limit
 from rolodex.schemas import OutModel, WriteModel
 from rolodex.validation import RequiredText, UtcDatetime
+
+
+def _rate_limit(value: str) -> str:
+    amount, seconds = parse_rate_limit(value)
+    return f"{amount}/{seconds}"
+
+
+RateLimit = Annotated[
+    str,
+    Field(
+        max_length=32,
+        json_schema_extra={"pattern": r"^\s*[0-9]+\s*/\s*[0-9]+\s*$"},
+        description="Requests per seconds for this key, e.g. `600/60`; "
+        "null: the deployment's limit (`ROLODEX_RATE_LIMIT`, 120/120 by default).",
+        examples=["600/60"],
+    ),
+    AfterValidator(_rate_limit),
+]
 
 
 class UserOut(OutModel):
@@ -34,6 +53,7 @@ class ApiKeyCreate(WriteModel):
         default=None, description="Only owners and admins may set another user."
     )
     expires_at: UtcDatetime | None = None
+    rate_limit: RateLimit | None = None
 
 
 class ApiKeyOut(OutModel):
@@ -47,6 +67,9 @@ class ApiKeyOut(OutModel):
     last_used_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+    rate_limit: str | None = Field(
+        description="This key's own limit as requests/seconds; null: the deployment's."
+    )
 
 
 class ApiKeyCreated(ApiKeyOut):

@@ -61,7 +61,9 @@ async def create_account(
     return NewAccount(account=account, owner=owner, key=key, secret=secret)
 
 
-def _new_key(user: User, *, name: str, scope: str, expires_at: Any) -> tuple[ApiKey, str]:
+def _new_key(
+    user: User, *, name: str, scope: str, expires_at: Any, rate_limit: str | None = None
+) -> tuple[ApiKey, str]:
     secret = new_api_key()
     key = ApiKey(
         id=new_id("key"),
@@ -72,15 +74,27 @@ def _new_key(user: User, *, name: str, scope: str, expires_at: Any) -> tuple[Api
         prefix=display_prefix(secret),
         key_hash=hash_api_key(secret),
         expires_at=expires_at,
+        rate_limit=rate_limit,
     )
     return key, secret
 
 
 async def issue_key(
-    session: AsyncSession, user: User, *, name: str, scope: str, expires_at: Any = None
+    session: AsyncSession,
+    user: User,
+    *,
+    name: str,
+    scope: str,
+    expires_at: Any = None,
+    rate_limit: str | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key for ``user``; returns the row and the secret, shown only once."""
-    key, secret = _new_key(user, name=name, scope=scope, expires_at=expires_at)
+    """A new key for ``user``; returns the row and the secret, shown only once.
+
+    ``rate_limit`` ("N/S") is the key's own limit; None means the deployment's.
+    """
+    key, secret = _new_key(
+        user, name=name, scope=scope, expires_at=expires_at, rate_limit=rate_limit
+    )
     session.add(key)
     await session.flush()
     return key, secret
@@ -119,7 +133,12 @@ async def create_key_for(
     if body.expires_at is not None and body.expires_at <= utcnow():
         raise ValidationFailed.field("expires_at", "must be in the future")
     return await issue_key(
-        session, owner, name=body.name, scope=body.scope, expires_at=body.expires_at
+        session,
+        owner,
+        name=body.name,
+        scope=body.scope,
+        expires_at=body.expires_at,
+        rate_limit=body.rate_limit,
     )
 
 
@@ -143,7 +162,16 @@ async def get_key(session: AsyncSession, principal: Principal, key_id: str) -> A
 
 async def revoke_key(session: AsyncSession, principal: Principal, key_id: str) -> None:
     """Revoke a key. Its holder or a manager may; revoking twice changes nothing."""
-    key = await get_key(session, principal, key_id)
+    await get_key(session, principal, key_id)  # 404 unless the principal may see it
+    key = await get_record(
+        session,
+        ApiKey,
+        principal.account_id,
+        key_id,
+        prefix="key",
+        label="API key",
+        for_update=True,
+    )
     if key.revoked_at is None:
         key.revoked_at = utcnow()
     await session.flush()

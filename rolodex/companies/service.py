@@ -31,9 +31,15 @@ LOAD = (selectinload(Company.tags),)
 
 
 async def get_company(
-    session: AsyncSession, principal: Principal, company_id: str, *, include_deleted: bool = False
+    session: AsyncSession,
+    principal: Principal,
+    company_id: str,
+    *,
+    include_deleted: bool = False,
+    for_update: bool = False,
 ) -> Company:
-    """A company of the principal's account, with its tags."""
+    """A company of the principal's account, with its tags; ``for_update`` when it is the
+    target of a write (locked, ``If-Match`` checked)."""
     return await get_record(
         session,
         Company,
@@ -43,6 +49,7 @@ async def get_company(
         label="company",
         include_deleted=include_deleted,
         options=LOAD,
+        for_update=for_update,
     )
 
 
@@ -84,7 +91,7 @@ async def update_company(
     replace: bool,
 ) -> Company:
     """PUT (``replace``) sets every field, omitted ones to null; PATCH only those sent."""
-    company = await get_company(session, principal, company_id)
+    company = await get_company(session, principal, company_id, for_update=True)
     values = changes_of(body, replace=replace)
     require_present(values, ["name"])
     await check_reference(
@@ -110,7 +117,7 @@ async def update_company(
 
 async def delete_company(session: AsyncSession, principal: Principal, company_id: str) -> None:
     """Soft-delete a company. Its contacts keep their ``company_id`` for a restore."""
-    soft_delete(await get_company(session, principal, company_id))
+    soft_delete(await get_company(session, principal, company_id, for_update=True))
     await session.flush()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -35,13 +35,19 @@ from rolodex.tags.models import Tag, contact_tags
 from rolodex.tasks.models import Task
 
 LOAD = (selectinload(Contact.tags),)
-CHILDREN = (Task, Note, Appointment)
+CHILDREN: tuple[Any, ...] = (Task, Note, Appointment)
 
 
 async def get_contact(
-    session: AsyncSession, principal: Principal, contact_id: str, *, include_deleted: bool = False
+    session: AsyncSession,
+    principal: Principal,
+    contact_id: str,
+    *,
+    include_deleted: bool = False,
+    for_update: bool = False,
 ) -> Contact:
-    """A contact of the principal's account, with its tags."""
+    """A contact of the principal's account, with its tags; ``for_update`` when it is the
+    target of a write (locked, ``If-Match`` checked)."""
     return await get_record(
         session,
         Contact,
@@ -51,6 +57,7 @@ async def get_contact(
         label="contact",
         include_deleted=include_deleted,
         options=LOAD,
+        for_update=for_update,
     )
 
 
@@ -117,7 +124,7 @@ async def update_contact(
     replace: bool,
 ) -> Contact:
     """PUT (``replace``) sets every field, omitted ones to null; PATCH only those sent."""
-    contact = await get_contact(session, principal, contact_id)
+    contact = await get_contact(session, principal, contact_id, for_update=True)
     values = changes_of(body, replace=replace)
     require_present(values, ["do_not_contact"])
     await _check_references(session, principal.account_id, values)
@@ -136,15 +143,15 @@ async def update_contact(
 
 async def delete_contact(session: AsyncSession, principal: Principal, contact_id: str) -> None:
     """Soft-delete a contact and, with it, its live tasks, notes and appointments."""
-    contact = await get_contact(session, principal, contact_id)
+    contact = await get_contact(session, principal, contact_id, for_update=True)
     soft_delete(contact)
+    # Child by child through the ORM (not one bulk UPDATE), so that each deletion is
+    # audited like any other.
     for model in CHILDREN:
-        await session.execute(
-            update(model)
-            .where(model.contact_id == contact.id, model.deleted_at.is_(None))
-            .values(deleted_at=contact.deleted_at, updated_at=contact.deleted_at)
-            .execution_options(synchronize_session=False)
-        )
+        for child in await session.scalars(
+            select(model).where(model.contact_id == contact.id, model.deleted_at.is_(None))
+        ):
+            child.deleted_at = child.updated_at = contact.deleted_at
     await session.flush()
 
 
@@ -153,13 +160,12 @@ async def restore_contact(session: AsyncSession, principal: Principal, contact_i
     contact = await get_contact(session, principal, contact_id, include_deleted=True)
     deleted_at = contact.deleted_at
     restore(contact, "contact")
-    for model in CHILDREN:
-        await session.execute(
-            update(model)
-            .where(model.contact_id == contact.id, model.deleted_at == deleted_at)
-            .values(deleted_at=None, updated_at=contact.updated_at)
-            .execution_options(synchronize_session=False)
-        )
+    for model in CHILDREN:  # through the ORM, so that each restoration is audited
+        for child in await session.scalars(
+            select(model).where(model.contact_id == contact.id, model.deleted_at == deleted_at)
+        ):
+            child.deleted_at = None
+            child.updated_at = contact.updated_at
     return await _reload(session, contact)
 
 
@@ -178,7 +184,7 @@ async def remove_tags(
     session: AsyncSession, principal: Principal, contact_id: str, names: Sequence[str]
 ) -> Contact:
     """Remove tags by name; names the contact does not have are ignored."""
-    contact = await get_contact(session, principal, contact_id)
+    contact = await get_contact(session, principal, contact_id, for_update=True)
     ids = await tags.tag_ids_named(session, principal.account_id, names)
     if await tags.detach(session, "contact", contact.id, ids):
         contact.updated_at = utcnow()

@@ -17,6 +17,7 @@ from rolodex.accounts.models import User
 from rolodex.accounts.principal import Principal
 from rolodex.contacts.models import Contact
 from rolodex.db import utcnow
+from rolodex.http.conditional import check_precondition
 from rolodex.http.envelope import (
     DataEnvelope,
     DeletedEnvelope,
@@ -73,22 +74,28 @@ async def get_child(
     spec: SubresourceSpec,
     contact_id: str,
     child_id: str,
+    *,
+    for_update: bool = False,
 ) -> Any:
-    """One record under a live contact of the principal's account."""
+    """One record under a live contact of the principal's account; ``for_update`` when
+    it is the target of a write (row locked, ``If-Match`` checked, as in ``get_record``)."""
     await live_contact(session, principal, contact_id)
     model = spec.model
     record = None
     if is_valid_id(spec.prefix, child_id):
-        record = await session.scalar(
-            select(model).where(
-                model.id == child_id,
-                model.contact_id == contact_id,
-                model.account_id == principal.account_id,
-                model.deleted_at.is_(None),
-            )
+        stmt = select(model).where(
+            model.id == child_id,
+            model.contact_id == contact_id,
+            model.account_id == principal.account_id,
+            model.deleted_at.is_(None),
         )
+        if for_update:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        record = await session.scalar(stmt)
     if record is None:
         raise NotFound(f"No {spec.label} with id {child_id!r} on this contact")
+    if for_update:
+        check_precondition(record, spec.label)
     return record
 
 
@@ -147,7 +154,7 @@ async def update_child(
     replace: bool,
 ) -> Any:
     """PUT (``replace``) sets every field, omitted ones to null; PATCH only those sent."""
-    record = await get_child(session, principal, spec, contact_id, child_id)
+    record = await get_child(session, principal, spec, contact_id, child_id, for_update=True)
     values = changes_of(body, replace=replace)
     await _prepare(session, principal, spec, values, record, set(body.model_fields_set))
     if apply(record, values):
@@ -164,7 +171,7 @@ async def delete_child(
     child_id: str,
 ) -> None:
     """Soft-delete a record under the contact."""
-    soft_delete(await get_child(session, principal, spec, contact_id, child_id))
+    soft_delete(await get_child(session, principal, spec, contact_id, child_id, for_update=True))
     await session.flush()
 
 

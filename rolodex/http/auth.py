@@ -6,22 +6,36 @@ Three header styles carry the same credential: ``X-API-Key: rdx_k_…``,
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import case, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from starlette.requests import Request
 
 from rolodex.accounts.models import ApiKey, User
 from rolodex.accounts.principal import Principal
 from rolodex.accounts.secrets import hash_api_key, same_secret
 from rolodex.config import Settings
-from rolodex.db import utcnow
+from rolodex.db import unit_of_work, utcnow
 from rolodex.http.errors import Forbidden, NotFound, Unauthorized
 from rolodex.ids import is_valid_id
 
 IMPERSONATE_HEADER = "x-impersonate-user-id"
 MAX_CREDENTIAL_LENGTH = 512
+
+log = logging.getLogger("rolodex.auth")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyUse:
+    """A use of an API key still to be written to its ``last_used_at``."""
+
+    key_id: str
+    at: datetime
 
 
 def credential_from(request: Request) -> str | None:
@@ -68,7 +82,7 @@ async def authenticate(request: Request, session: AsyncSession, settings: Settin
         raise Unauthorized("The API key has expired")
     if not user.active:
         raise Unauthorized("The API key's user is deactivated")
-    await _touch(session, key, settings)
+    _note_use(request, key, settings)
     principal = Principal(
         account_id=key.account_id,
         user=user,
@@ -83,18 +97,46 @@ async def authenticate(request: Request, session: AsyncSession, settings: Settin
     return principal
 
 
-async def _touch(session: AsyncSession, key: ApiKey, settings: Settings) -> None:
-    """Record use, at most once per ``api_key_touch_seconds``, so reads stay reads."""
+def _note_use(request: Request, key: ApiKey, settings: Settings) -> None:
+    """Note the key's use, at most once per ``api_key_touch_seconds``, for
+    :func:`record_key_use` to write after the request's own transaction.
+
+    Writing it inside that transaction would lock the key's row until the request ends
+    and so serialise every concurrent request of one key. The loaded key shows the new
+    value already, without making the session's transaction a write.
+    """
     now = utcnow()
     interval = timedelta(seconds=settings.api_key_touch_seconds)
     if key.last_used_at is None or now - key.last_used_at >= interval:
-        await session.execute(
-            update(ApiKey)
-            .where(ApiKey.id == key.id)
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        key.last_used_at = now
+        set_committed_value(key, "last_used_at", now)
+        set_committed_value(key, "updated_at", now)
+        request.state.key_use = KeyUse(key.id, now)
+
+
+async def record_key_use(request: Request, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Write the ``last_used_at`` noted by authentication, in a short transaction of its
+    own. Never fails the request: a key's use time is bookkeeping, not data."""
+    use: KeyUse | None = getattr(request.state, "key_use", None)
+    if use is None:
+        return
+    request.state.key_use = None
+    try:
+        async with unit_of_work(sessions) as session:
+            await session.execute(
+                update(ApiKey)
+                .where(
+                    ApiKey.id == use.key_id,
+                    or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < use.at),
+                )
+                .values(
+                    last_used_at=use.at,
+                    # never backwards: the request itself may have changed the key later
+                    updated_at=case((ApiKey.updated_at < use.at, use.at), else_=ApiKey.updated_at),
+                )
+                .execution_options(synchronize_session=False)
+            )
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("Could not record the use of API key %s: %s", use.key_id, type(exc).__name__)
 
 
 async def _impersonate(session: AsyncSession, principal: Principal, user_id: str) -> Principal:

@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 from pydantic_core import to_json
 from starlette.responses import Response
 
+from rolodex.http.conditional import etag_of
+
 T = TypeVar("T")
 
 
@@ -64,8 +66,11 @@ def one(
     location: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> JsonResponse:
-    """``{"data": {…}}``; with ``location``, the ``Location`` header of a creation."""
+    """``{"data": {…}}`` with the object's ``ETag``; with ``location``, the ``Location``
+    header of a creation."""
     all_headers = dict(headers or {})
+    if getattr(obj, "updated_at", None) is not None and getattr(obj, "id", None) is not None:
+        all_headers.setdefault("ETag", etag_of(obj))
     if location:
         all_headers["Location"] = location
     return JsonResponse({"data": dump(schema, obj)}, status_code=status_code, headers=all_headers)

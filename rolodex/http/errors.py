@@ -138,6 +138,20 @@ def request_id_of(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
 
+def response_headers(request: Request) -> dict[str, str]:
+    """Headers that steps of the pipeline (the rate limit, …) add to whatever response the
+    request gets, an error included; kept in ``request.state.response_headers``."""
+    headers: dict[str, str] = getattr(request.state, "response_headers", {})
+    return headers
+
+
+def add_response_headers(request: Request, headers: dict[str, str]) -> None:
+    """Have ``headers`` sent with this request's response, success or error."""
+    if not hasattr(request.state, "response_headers"):
+        request.state.response_headers = {}
+    request.state.response_headers.update(headers)
+
+
 def error_response(request: Request, error: ApiError) -> JSONResponse:
     """Render an :class:`ApiError` as the contract's envelope."""
     body = ErrorBody(
@@ -146,7 +160,7 @@ def error_response(request: Request, error: ApiError) -> JSONResponse:
         request_id=request_id_of(request),
         details=[ErrorDetail(**d) for d in error.details] if error.details else None,
     )
-    headers = dict(error.headers or {})
+    headers = {**response_headers(request), **(error.headers or {})}
     if body.request_id:
         headers["X-Request-Id"] = body.request_id
     return JSONResponse(
@@ -223,5 +237,7 @@ ERROR_RESPONSES: dict[int, str] = {
     413: "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).",
     415: "A body was sent without `Content-Type: application/json` (`UNSUPPORTED_MEDIA_TYPE`).",
     422: "Well-formed but not allowed in the resource's current state (`UNPROCESSABLE`).",
+    429: "The credential's rate limit is used up; retry after `Retry-After` seconds "
+    "(`RATE_LIMITED`).",
     500: "An unexpected error; the body never shows a trace (`INTERNAL_ERROR`).",
 }

@@ -1,7 +1,9 @@
-"""The request pipeline every API route runs through, in this order:
+"""The request pipeline every API route runs through, in this order, inside one unit of
+work that commits only if the route returned:
 
-authenticate → check the route's scope → check the body's media type → run the route
-inside one unit of work, which commits only if the route returned.
+authenticate → count against the rate limit → check the route's scope → check the
+body's media type → record changes for the audit log → run the route once per
+Idempotency-Key → tag the response for conditional requests.
 
 Routes declare their resource once, through :func:`api_router`; the scope a route needs
 follows from it and the HTTP method (``contacts.readonly`` for reads, ``contacts.write``
@@ -20,9 +22,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from rolodex.accounts.principal import READ_SUFFIX, WRITE_SUFFIX, Principal
+from rolodex.audit.capture import bind_audit
 from rolodex.db import unit_of_work
-from rolodex.http.auth import authenticate
-from rolodex.http.errors import ERROR_RESPONSES, ErrorEnvelope, Forbidden, UnsupportedMediaType
+from rolodex.http.auth import authenticate, record_key_use
+from rolodex.http.conditional import (
+    bind_preconditions,
+    conditional_responses,
+    is_single_resource,
+    with_etag,
+)
+from rolodex.http.errors import (
+    ERROR_RESPONSES,
+    ErrorEnvelope,
+    Forbidden,
+    UnsupportedMediaType,
+    response_headers,
+)
+from rolodex.http.guarantees_doc import request_headers
+from rolodex.http.guarantees_doc import response_headers as documented_headers
+from rolodex.http.ratelimit import enforce_rate_limit
+from rolodex.idempotency.service import run_idempotent
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -64,18 +83,28 @@ class ApiRoute(APIRoute):
         methods = {m.upper() for m in (kwargs.get("methods") or ["GET"])}
         writes = not methods <= SAFE_METHODS
         self.required_scope = self.resource + (WRITE_SUFFIX if writes else READ_SUFFIX)
+        single = is_single_resource(kwargs.get("response_model"))
         extra = dict(kwargs.get("openapi_extra") or {})
         extra.setdefault("x-required-scope", self.required_scope)
         extra.setdefault("security", SECURITY)
+        extra["parameters"] = [*extra.get("parameters", []), *request_headers(methods, single)]
         kwargs["openapi_extra"] = extra
-        statuses = [400, 401, 403, 404, 500]
+        statuses = [400, 401, 403, 404, 429, 500]
         if writes:
             statuses += [409, 413, 415, 422]
-        responses = dict(kwargs.get("responses") or {})
+        responses = {k: dict(v) for k, v in (kwargs.get("responses") or {}).items()}
         for status in statuses:
             responses.setdefault(
                 status, {"model": ErrorEnvelope, "description": ERROR_RESPONSES[status]}
             )
+        for status_code, doc in conditional_responses(methods, single).items():
+            responses.setdefault(status_code, doc)
+        success = kwargs.get("status_code") or 200
+        responses.setdefault(success, {})
+        for status_code, doc in responses.items():
+            headers = documented_headers(int(status_code), methods, single)
+            if headers:
+                doc["headers"] = {**headers, **doc.get("headers", {})}
         kwargs["responses"] = responses
         super().__init__(path, endpoint, **kwargs)
 
@@ -84,15 +113,30 @@ class ApiRoute(APIRoute):
         required = self.required_scope
 
         async def pipeline(request: Request) -> Response:
+            try:
+                return await run(request)
+            finally:
+                await record_key_use(request, request.app.state.sessions)
+
+        async def run(request: Request) -> Response:
             state = request.app.state
             async with unit_of_work(state.sessions) as session:
                 request.state.session = session
                 principal = await authenticate(request, session, state.settings)
+                request.state.principal = principal
+                # Before the scope check, so that a 403 is counted and carries the headers.
+                await enforce_rate_limit(request, principal)
                 if not principal.allows(required):
                     raise Forbidden(f"This credential does not grant the {required} scope")
-                request.state.principal = principal
                 check_media_type(request)
-                return await handler(request)
+                bind_audit(session, request, principal)
+                bind_preconditions(request)
+                response = await run_idempotent(
+                    request, session, principal, lambda: handler(request)
+                )
+                response = with_etag(request, response)
+            response.headers.update(response_headers(request))
+            return response
 
         return pipeline
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolodex.accounts.principal import Principal
+from rolodex.audit.capture import is_recording, record
 from rolodex.db import utcnow
 from rolodex.http.errors import Conflict
 from rolodex.ids import new_id
@@ -50,28 +51,35 @@ async def update_tag(
     session: AsyncSession, principal: Principal, tag_id: str, body: TagWrite, *, replace: bool
 ) -> Tag:
     """Rename or recolor a tag (PUT replaces, PATCH changes what is sent)."""
-    tag = await get_tag(session, principal, tag_id)
+    tag = await get_tag(session, principal, tag_id, for_update=True)
     values = changes_of(body, replace=replace)
     require_present(values, ["name"])
     name = values.get("name")
     if name is not None and await _name_taken(session, principal.account_id, name, tag.id):
         raise Conflict(f"A tag named {name!r} already exists")
+    old_name = tag.name
     if apply(tag, values):
-        await _touch_tagged(session, tag.id)
+        await _touch_tagged(session, tag.id, old_name, tag.name)
     await session.flush()
     return tag
 
 
 async def delete_tag(session: AsyncSession, principal: Principal, tag_id: str) -> None:
     """Delete a tag: it disappears from every contact and company that had it."""
-    tag = await get_tag(session, principal, tag_id)
+    tag = await get_tag(session, principal, tag_id, for_update=True)
     soft_delete(tag)
-    await _touch_tagged(session, tag.id)
+    await _touch_tagged(session, tag.id, tag.name, None)
     await session.flush()
 
 
-async def _touch_tagged(session: AsyncSession, tag_id: str) -> None:
-    """Records whose tag list changed count as updated, so ``updated_after`` sync sees it."""
+async def _touch_tagged(
+    session: AsyncSession, tag_id: str, old_name: str, new_name: str | None
+) -> None:
+    """Records whose tag list changed count as updated, so ``updated_after`` sync sees it.
+
+    A renamed (``new_name``) or deleted (``None``) tag changes the ``tags`` of every
+    record that has it: each gets a ``<type>.updated`` audit row with the old and new list.
+    """
     from rolodex.companies.models import Company
     from rolodex.contacts.models import Contact
 
@@ -81,12 +89,58 @@ async def _touch_tagged(session: AsyncSession, tag_id: str) -> None:
         (Company, company_tags, "company_id"),
     ):
         tagged = select(links.c[key]).where(links.c.tag_id == tag_id)
+        if old_name != new_name and is_recording(session):
+            await _audit_tag_change(session, links, key, tagged, tag_id, old_name, new_name)
         await session.execute(
             update(model)
             .where(model.id.in_(tagged))
             .values(updated_at=now)
             .execution_options(synchronize_session=False)
         )
+
+
+def _sorted_names(names: Sequence[str]) -> list[str]:
+    return sorted(names, key=str.lower)
+
+
+async def _audit_tag_change(
+    session: AsyncSession,
+    links: Table,
+    key: str,
+    tagged: Any,
+    tag_id: str,
+    old_name: str,
+    new_name: str | None,
+) -> None:
+    """Audit the ``tags`` change of every record linked to a renamed or deleted tag."""
+    owners = list(await session.scalars(tagged))
+    others: dict[str, list[str]] = {owner_id: [] for owner_id in owners}
+    if owners:
+        rows = await session.execute(
+            select(links.c[key], Tag.name)
+            .join(Tag, Tag.id == links.c.tag_id)
+            .where(links.c[key].in_(owners), Tag.id != tag_id, Tag.deleted_at.is_(None))
+        )
+        for owner_id, name in rows:
+            others[owner_id].append(name)
+    resource_type = key.removesuffix("_id")
+    for owner_id, names in others.items():
+        before = _sorted_names([*names, old_name])
+        after = _sorted_names([*names, new_name] if new_name is not None else names)
+        record(
+            session, f"{resource_type}.updated", resource_type, owner_id, {"tags": [before, after]}
+        )
+
+
+async def names_linked(session: AsyncSession, owner: str, owner_id: str) -> list[str]:
+    """Names of the live tags linked to a record, alphabetical (any case)."""
+    links, key = links_of(owner)
+    names = await session.scalars(
+        select(Tag.name)
+        .join(links, links.c.tag_id == Tag.id)
+        .where(links.c[key] == owner_id, Tag.deleted_at.is_(None))
+    )
+    return _sorted_names(list(names))
 
 
 async def resolve_tags(session: AsyncSession, account_id: str, names: Sequence[str]) -> list[Tag]:
@@ -142,11 +196,22 @@ async def attach(session: AsyncSession, owner: str, owner_id: str, tags: Sequenc
     have = set(await session.scalars(select(links.c.tag_id).where(links.c[key] == owner_id)))
     new = [tag.id for tag in tags if tag.id not in have]
     if new:
+        before = await names_linked(session, owner, owner_id) if is_recording(session) else []
         await session.execute(
             insert(links),
             [{key: owner_id, "tag_id": tag_id, "created_at": utcnow()} for tag_id in new],
         )
+        await _audit_links(session, owner, owner_id, before)
     return bool(new)
+
+
+async def _audit_links(session: AsyncSession, owner: str, owner_id: str, before: list[str]) -> None:
+    """Tag links are not ORM objects: audit the record's ``tags`` change explicitly."""
+    if not is_recording(session):
+        return
+    after = await names_linked(session, owner, owner_id)
+    if after != before:
+        record(session, f"{owner}.updated", owner, owner_id, {"tags": [before, after]})
 
 
 async def detach(session: AsyncSession, owner: str, owner_id: str, tag_ids: Sequence[str]) -> bool:
@@ -154,9 +219,12 @@ async def detach(session: AsyncSession, owner: str, owner_id: str, tag_ids: Sequ
     if not tag_ids:
         return False
     links, key = links_of(owner)
+    before = await names_linked(session, owner, owner_id) if is_recording(session) else []
     result: Any = await session.execute(
         delete(links).where(links.c[key] == owner_id, links.c.tag_id.in_(list(tag_ids)))
     )
+    if result.rowcount:
+        await _audit_links(session, owner, owner_id, before)
     return bool(result.rowcount)
 
 

@@ -51,7 +51,7 @@ async def set_completed(
     session: AsyncSession, principal: Principal, contact_id: str, task_id: str, completed: bool
 ) -> Task:
     """Mark a task done (stamping ``completed_at``) or not done (clearing it)."""
-    task: Task = await get_child(session, principal, SPEC, contact_id, task_id)
+    task: Task = await get_child(session, principal, SPEC, contact_id, task_id, for_update=True)
     if task.completed != completed:
         task.completed = completed
         task.completed_at = utcnow() if completed else None

@@ -1,0 +1,1 @@
+"""Idempotency keys: a retried mutation is answered, not performed, a second time."""
