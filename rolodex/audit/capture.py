@@ -133,20 +133,18 @@ def _write(
     resource_id: str,
     changes: dict[str, list[Any]],
 ) -> None:
-    safe = {
-        name: {"old": json_safe(old), "new": json_safe(new)} for name, (old, new) in changes.items()
-    }
+    safe = {name: [json_safe(old), json_safe(new)] for name, (old, new) in changes.items()}
     entry = context.entries.get((resource_type, resource_id, action))
     if action == f"{resource_type}.updated":
         # An update of something created in the same request completes its creation.
         entry = context.entries.get((resource_type, resource_id, f"{resource_type}.created"), entry)
     if entry is not None:
         merged = dict(entry.changes or {})
-        for name, change in safe.items():
-            first = merged[name]["old"] if name in merged else change["old"]
-            merged[name] = {"old": first, "new": change["new"]}
+        for name, (old, new) in safe.items():
+            first = merged[name][0] if name in merged else old
+            merged[name] = [first, new]
         if not entry.action.endswith(".created"):
-            merged = {name: pair for name, pair in merged.items() if pair["old"] != pair["new"]}
+            merged = {name: pair for name, pair in merged.items() if pair[0] != pair[1]}
         entry.changes = merged  # a new dict, so that the change is flushed
         return
     if not safe and action.endswith(".updated"):

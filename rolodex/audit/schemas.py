@@ -27,6 +27,6 @@ class AuditEntryOut(BaseModel):
     resource_type: str = Field(examples=["contact"])
     resource_id: str
     changes: dict[str, Any] = Field(
-        description='Each changed field as `{"old": …, "new": …}`.',
-        examples=[{"email": {"old": "jane@old.example", "new": "jane@example.com"}}],
+        description="Each changed field as `[old, new]`, the form an event's `changes` has too.",
+        examples=[{"email": ["jane@old.example", "jane@example.com"]}],
     )
