@@ -17,6 +17,7 @@ from rolodex.companies.routes import router as companies
 from rolodex.config import Settings, get_settings
 from rolodex.contacts.routes import router as contacts
 from rolodex.db import make_engine, make_sessionmaker
+from rolodex.events.routes import router as events
 from rolodex.health import router as health
 from rolodex.http.errors import install_error_handlers
 from rolodex.http.middleware import (
@@ -29,10 +30,13 @@ from rolodex.idempotency.service import expired_keys_cleanup
 from rolodex.notes.routes import router as notes
 from rolodex.tags.routes import router as tags
 from rolodex.tasks.routes import router as tasks
+from rolodex.webhooks.routes import router as webhooks
+from rolodex.webhooks.running import in_process_worker
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """\
-The Rolodex API: contacts, companies, tasks, notes, appointments, tags and users.
+The Rolodex API: contacts, companies, tasks, notes, appointments, tags, users, the event
+feed and webhooks.
 
 Every request to `/api/v1` is authenticated with an API key, sent as
 `X-API-Key: rdx_k_…`, `Authorization: Bearer rdx_k_…` or `Authorization: Token token=rdx_k_…`.
@@ -52,7 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = make_sessionmaker(engine)
         app.state.rate_limiter = RateLimiter(settings)
         try:
-            async with expired_keys_cleanup(app.state.sessions, settings):
+            async with (
+                expired_keys_cleanup(app.state.sessions, settings),
+                in_process_worker(app.state.sessions, settings, app.state.secret_key),
+            ):
                 yield
         finally:
             await engine.dispose()
@@ -78,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users,
         api_keys,
         audit_log,
+        events,
+        webhooks,
     ):
         api.include_router(router)
     app.include_router(api)

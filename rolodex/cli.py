@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from rolodex.config import SUPPORTED_DRIVERS, Settings, get_settings, parse_rate_limit
+from rolodex.webhooks.cli import worker as webhook_worker
 
 T = TypeVar("T")
 app = typer.Typer(
@@ -124,6 +125,9 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=True,
     )
+
+
+app.command("worker")(webhook_worker)
 
 
 @app.command("migrate")

@@ -37,6 +37,17 @@ def parse_rate_limit(value: str) -> tuple[int, int]:
     return amount, seconds
 
 
+def parse_schedule(value: str) -> list[float]:
+    """``"5,300,1800"`` → ``[5.0, 300.0, 1800.0]``; raises ``ValueError`` otherwise."""
+    try:
+        waits = [float(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError("must be comma-separated seconds, e.g. 5,300,1800") from None
+    if not waits or any(not (0 <= wait <= 7 * 86400) for wait in waits):
+        raise ValueError("must list at least one wait, each between 0 and 604800 seconds")
+    return waits
+
+
 class Settings(BaseSettings):
     """Deployment settings. Every field is documented in the README's configuration table."""
 
@@ -76,6 +87,42 @@ class Settings(BaseSettings):
         default="rolodex", min_length=1, description="Prefix of every key Rolodex writes to Redis."
     )
 
+    webhooks_allow_private: bool = Field(
+        default=False,
+        description="Let webhooks reach private, loopback and link-local addresses.",
+    )
+    webhooks_retry_schedule: str = Field(
+        default="5,300,1800,7200,18000,36000,50400,72000,72000",
+        description="Seconds to wait after each failed attempt (comma-separated); about 3 days.",
+    )
+    webhooks_retry_jitter: float = Field(
+        default=0.2, ge=0, le=1, description="Each wait varies randomly by up to this fraction."
+    )
+    webhooks_disable_after: int = Field(
+        default=30, ge=1, description="Consecutive failed attempts that disable an endpoint."
+    )
+    webhooks_timeout_seconds: float = Field(
+        default=10, gt=0, le=120, description="How long one delivery request may take."
+    )
+    webhooks_rotation_grace_hours: float = Field(
+        default=24, ge=0, description="How long a rotated-out secret still signs deliveries."
+    )
+    worker_lease_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="How long a claimed delivery is a worker's before others retry it.",
+    )
+    worker_poll_seconds: float = Field(
+        default=1, gt=0, description="How often an idle worker looks for due deliveries."
+    )
+    worker_batch: int = Field(
+        default=20, ge=1, le=1000, description="Deliveries a worker claims and sends at once."
+    )
+    worker_in_process: bool | None = Field(
+        default=None,
+        description="Run the delivery worker inside `rolodex serve`; unset: only on SQLite.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -95,6 +142,23 @@ class Settings(BaseSettings):
     def _redis_url(cls, value: str | None) -> str | None:
         """An empty ``ROLODEX_REDIS_URL`` means no Redis."""
         return value.strip() or None if value is not None else None
+
+    @field_validator("webhooks_retry_schedule")
+    @classmethod
+    def _retry_schedule(cls, value: str) -> str:
+        """Comma-separated non-negative seconds, at least one."""
+        parse_schedule(value)
+        return value
+
+    @property
+    def retry_schedule(self) -> list[float]:
+        """Seconds to wait after the 1st, 2nd, … failed attempt of a delivery."""
+        return parse_schedule(self.webhooks_retry_schedule)
+
+    @property
+    def run_worker_in_process(self) -> bool:
+        """Whether `rolodex serve` delivers webhooks itself."""
+        return self.is_sqlite if self.worker_in_process is None else self.worker_in_process
 
     @property
     def is_sqlite(self) -> bool:

@@ -18,6 +18,8 @@ PREFIXES = {
     "tag": "tag",
     "event": "evt",
     "webhook_endpoint": "whk",
+    "webhook_delivery": "whd",
+    "webhook_attempt": "wha",
     "request": "req",
     "audit_entry": "aud",
 }

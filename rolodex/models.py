@@ -6,10 +6,12 @@ from rolodex.audit.models import AuditEntry
 from rolodex.companies.models import Company
 from rolodex.contacts.models import Contact
 from rolodex.db import Base
+from rolodex.events.models import Event, EventSequence
 from rolodex.idempotency.models import IdempotencyRecord
 from rolodex.notes.models import Note
 from rolodex.tags.models import Tag, company_tags, contact_tags
 from rolodex.tasks.models import Task
+from rolodex.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -19,11 +21,16 @@ __all__ = [
     "Base",
     "Company",
     "Contact",
+    "Event",
+    "EventSequence",
     "IdempotencyRecord",
     "Note",
     "Tag",
     "Task",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "company_tags",
     "contact_tags",
 ]

@@ -87,6 +87,7 @@ def settings(database_url: str) -> Settings:
         api_key_touch_seconds=0,
         rate_limit=GENEROUS_RATE_LIMIT,
         redis_url=None,
+        worker_in_process=False,  # webhook tests drive their own workers
     )
 
 

@@ -38,7 +38,7 @@ AUDIT_KEY = "rolodex.audit"
 
 # Resource type by id prefix ("cnt" → "contact"). Types that are bookkeeping, not
 # resources a client changes, are never audited.
-_NOT_AUDITED = frozenset({"audit_entry", "request", "event"})
+_NOT_AUDITED = frozenset({"audit_entry", "request", "event", "webhook_delivery", "webhook_attempt"})
 RESOURCE_TYPES = {prefix: name for name, prefix in PREFIXES.items() if name not in _NOT_AUDITED}
 
 # Columns that say nothing about the change itself.
@@ -62,7 +62,10 @@ class AuditContext:
     impersonator_id: str | None
     credential_id: str | None
     credential_kind: str | None
+    origin_kind: str = "api"
     entries: dict[tuple[str, str, str], AuditEntry] = field(default_factory=dict)
+    # Audit rows already turned into events (rolodex.events.outbox).
+    emitted: set[str] = field(default_factory=set)
 
 
 def bind_audit(session: AsyncSession, request: Request, principal: Principal) -> None:

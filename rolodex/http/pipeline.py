@@ -3,7 +3,8 @@ work that commits only if the route returned:
 
 authenticate → count against the rate limit → check the route's scope → check the
 body's media type → record changes for the audit log → run the route once per
-Idempotency-Key → tag the response for conditional requests.
+Idempotency-Key → write the events of its changes (the outbox) → tag the response for
+conditional requests.
 
 Routes declare their resource once, through :func:`api_router`; the scope a route needs
 follows from it and the HTTP method (``contacts.readonly`` for reads, ``contacts.write``
@@ -24,6 +25,7 @@ from starlette.responses import Response
 from rolodex.accounts.principal import READ_SUFFIX, WRITE_SUFFIX, Principal
 from rolodex.audit.capture import bind_audit
 from rolodex.db import unit_of_work
+from rolodex.events.outbox import emit_changes
 from rolodex.http.auth import authenticate, record_key_use
 from rolodex.http.conditional import (
     bind_preconditions,
@@ -134,6 +136,9 @@ class ApiRoute(APIRoute):
                 response = await run_idempotent(
                     request, session, principal, lambda: handler(request)
                 )
+                # Last before commit: the changes are final, and the outbox lock is
+                # held only for the insert of the events.
+                await emit_changes(session)
                 response = with_etag(request, response)
             response.headers.update(response_headers(request))
             return response

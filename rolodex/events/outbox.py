@@ -1,0 +1,190 @@
+"""The transactional outbox: events written in the same transaction as the change.
+
+The request pipeline calls :func:`emit_changes` once the route has returned and before the
+unit of work commits. By then the audit capture (:mod:`rolodex.audit.capture`) knows, per
+resource, what the request created, changed, deleted or restored; each of those becomes an
+event whose ``data`` is the resource as the API shows it now.
+
+Ordering without gaps: every event gets the account's next ``sequence`` number from
+:class:`~rolodex.events.models.EventSequence`, taken with an upsert that locks the
+account's counter row until the transaction ends. A second writer of the same account
+waits for the first to commit (or roll back) before it can number its own events, so
+sequence numbers become visible in increasing order, and a reader that has seen number
+*n* can never later find a committed event below *n*. The lock is taken at the very end of
+the request, just before commit, so it is held only for the insert of the events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolodex.audit.capture import AuditContext, context_of, json_safe
+from rolodex.db import utcnow
+from rolodex.events.catalog import SOURCES, EventSource
+from rolodex.events.models import Event, EventSequence
+from rolodex.ids import PREFIXES, new_id
+from rolodex.webhooks.fanout import enqueue_deliveries
+
+ORIGIN_KINDS = ("api", "dashboard", "import", "sync", "system")
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event about to be written."""
+
+    type: str
+    resource_type: str
+    resource_id: str | None
+    data: dict[str, Any] | None
+    changes: dict[str, Any] | None = None
+
+
+def origin_of(context: AuditContext | None) -> dict[str, Any]:
+    """Where a change came from, as an event's ``origin`` shows it."""
+    if context is None:
+        return {
+            "kind": "system",
+            "request_id": None,
+            "user_id": None,
+            "impersonator_id": None,
+            "credential_id": None,
+        }
+    return {
+        "kind": context.origin_kind,
+        "request_id": context.request_id,
+        "user_id": context.user_id,
+        "impersonator_id": context.impersonator_id,
+        "credential_id": context.credential_id,
+    }
+
+
+def classify(
+    resource_type: str, action: str, changes: dict[str, Any], source: EventSource
+) -> list[tuple[str, dict[str, Any] | None]]:
+    """The event types (with their ``changes``) of one audited change."""
+    verb = action.rpartition(".")[2]
+    if verb in ("created", "deleted", "restored"):
+        return [(f"{resource_type}.{verb}", None)]
+    if verb != "updated":
+        return []
+    found: list[tuple[str, dict[str, Any] | None]] = []
+    if any(name != "tags" for name in changes):
+        found.append((f"{resource_type}.updated", changes))
+    tags = changes.get("tags")
+    if source.tagged and tags is not None:
+        old, new = list(tags[0] or []), list(tags[1] or [])
+        old_keys, new_keys = {n.lower() for n in old}, {n.lower() for n in new}
+        if any(n.lower() not in old_keys for n in new):
+            found.append((f"{resource_type}.tags_added", {"tags": tags}))
+        if any(n.lower() not in new_keys for n in old):
+            found.append((f"{resource_type}.tags_removed", {"tags": tags}))
+    completed = changes.get("completed")
+    if resource_type == "task" and completed is not None and completed[1] is True:
+        found.append(("task.completed", changes))
+    return found
+
+
+async def shown(
+    session: AsyncSession, resource_type: str, resource_id: str
+) -> dict[str, Any] | None:
+    """A resource as the API shows it (deleted ones too), or None if it is gone."""
+    source = SOURCES[resource_type]
+    model = source.model
+    row = await session.scalar(
+        select(model)
+        .where(model.id == resource_id)
+        .options(*source.options)
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        return None
+    dumped: dict[str, Any] = source.out.model_validate(row, from_attributes=True).model_dump(
+        mode="json"
+    )
+    return dumped
+
+
+async def emit_changes(session: AsyncSession) -> list[Event]:
+    """Write an event for every change this request made, in its transaction."""
+    context = context_of(session)
+    if context is None:
+        return []
+    await session.flush()  # the audit capture sees the last changes
+    pending: list[NewEvent] = []
+    for entry in list(context.entries.values()):
+        source = SOURCES.get(entry.resource_type)
+        if source is None or entry.id in context.emitted:
+            continue
+        context.emitted.add(entry.id)
+        kinds = classify(entry.resource_type, entry.action, dict(entry.changes or {}), source)
+        if not kinds:
+            continue
+        data = await shown(session, entry.resource_type, entry.resource_id)
+        for event_type, changes in kinds:
+            pending.append(
+                NewEvent(event_type, entry.resource_type, entry.resource_id, data, changes)
+            )
+    return await write_events(session, context.account_id, origin_of(context), pending)
+
+
+async def _allocate(session: AsyncSession, account_id: str, count: int) -> int:
+    """Reserve ``count`` sequence numbers for the account; the first of them.
+
+    The upsert locks the account's counter row until the transaction ends.
+    """
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(EventSequence)
+        .values(account_id=account_id, last_sequence=count)
+        .on_conflict_do_update(
+            index_elements=[EventSequence.account_id],
+            set_={"last_sequence": EventSequence.last_sequence + count},
+        )
+        .returning(EventSequence.last_sequence)
+    )
+    last = int((await session.execute(stmt)).scalar_one())
+    return last - count + 1
+
+
+async def write_events(
+    session: AsyncSession,
+    account_id: str,
+    origin: dict[str, Any],
+    pending: list[NewEvent],
+    *,
+    deliver_to: str | None = None,
+) -> list[Event]:
+    """Number, store and hand to subscribers a batch of events of one account.
+
+    ``deliver_to``: only this webhook endpoint receives them (a test ping).
+    """
+    if not pending:
+        return []
+    first = await _allocate(session, account_id, len(pending))
+    now = utcnow()
+    events = [
+        Event(
+            id=new_id(PREFIXES["event"]),
+            account_id=account_id,
+            sequence=first + offset,
+            type=item.type,
+            created_at=now,
+            resource_type=item.resource_type,
+            resource_id=item.resource_id,
+            data=item.data,
+            changes=json_safe(item.changes) if item.changes is not None else None,
+            origin=origin,
+        )
+        for offset, item in enumerate(pending)
+    ]
+    session.add_all(events)
+    await session.flush()
+    await enqueue_deliveries(session, account_id, events, only_endpoint=deliver_to)
+    return events

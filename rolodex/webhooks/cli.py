@@ -1,0 +1,34 @@
+"""The `rolodex worker` command: webhook delivery outside the server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+
+
+def worker(
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Workers in this process, each with its own batch.")
+    ] = 1,
+) -> None:
+    """Deliver webhooks until stopped (SIGINT or SIGTERM). Run as many as you like."""
+    from rolodex.cli import CommandError, _settings, _with_database, console
+    from rolodex.webhooks.running import run_standalone
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(message)s")
+    if settings.is_sqlite and not settings.worker_in_process:
+        console.print(
+            "On SQLite, `rolodex serve` already delivers webhooks; this worker shares the work.",
+            style="yellow",
+        )
+    key = settings.resolved_secret_key()
+    try:
+        _with_database(settings, lambda: asyncio.run(run_standalone(settings, key, concurrency)))
+    except KeyboardInterrupt:
+        return
+    except CommandError:
+        raise

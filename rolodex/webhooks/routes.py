@@ -1,0 +1,256 @@
+"""Routes of ``/webhooks``: endpoints, secret rotation, ping, deliveries and replay."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Body, Depends, Path, Query, Request
+
+from rolodex.config import Settings
+from rolodex.events.schemas import EventOut
+from rolodex.http.envelope import (
+    DataEnvelope,
+    DeletedEnvelope,
+    JsonResponse,
+    ListEnvelope,
+    deleted,
+    one,
+)
+from rolodex.http.pagination import ListParams, list_params, list_response, paginate
+from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
+from rolodex.ids import id_pattern
+from rolodex.webhooks import service
+from rolodex.webhooks.models import WebhookDelivery, WebhookEndpoint
+from rolodex.webhooks.schemas import (
+    DeliveryOut,
+    ReplayBody,
+    ReplayResult,
+    RotateBody,
+    WebhookEndpointOut,
+    WebhookEndpointPatch,
+    WebhookEndpointWithSecret,
+    WebhookEndpointWrite,
+)
+
+router = api_router("webhooks", prefix="/webhooks", tags=["Webhooks"])
+
+SORTS = {"created_at": WebhookEndpoint.created_at, "updated_at": WebhookEndpoint.updated_at}
+DELIVERY_SORTS = {"created_at": WebhookDelivery.created_at}
+EndpointId = Annotated[
+    str,
+    Path(description="A webhook endpoint id.", json_schema_extra={"pattern": id_pattern("whk")}),
+]
+DeliveryId = Annotated[
+    str, Path(description="A delivery id.", json_schema_extra={"pattern": id_pattern("whd")})
+]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+Config = Annotated[Settings, Depends(_settings)]
+
+
+def _location(endpoint: WebhookEndpoint) -> str:
+    return f"/api/v1/webhooks/{endpoint.id}"
+
+
+def _with_secret(endpoint: WebhookEndpoint, secret: str, status_code: int = 200) -> JsonResponse:
+    shown = WebhookEndpointWithSecret.model_validate({**service.shown(endpoint), "secret": secret})
+    location = _location(endpoint) if status_code == 201 else None
+    return one(WebhookEndpointWithSecret, shown, status_code=status_code, location=location)
+
+
+@router.get("", response_model=ListEnvelope[WebhookEndpointOut], summary="List webhook endpoints")
+async def list_endpoints(
+    request: Request,
+    session: Session,
+    principal: CurrentPrincipal,
+    secret: Secret,
+    params: Annotated[ListParams, Depends(list_params(list(SORTS), "whk"))],
+) -> JsonResponse:
+    service.require_manager(principal)
+    page = await paginate(
+        session,
+        service.endpoints_of(principal),
+        model=WebhookEndpoint,
+        collection="webhooks",
+        sortable=SORTS,
+        params=params,
+        secret=secret,
+    )
+    return list_response(request, page, WebhookEndpointOut)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=DataEnvelope[WebhookEndpointWithSecret],
+    summary="Create a webhook endpoint",
+    description="The response holds the endpoint's `secret`; it is never shown again.",
+)
+async def create_endpoint(
+    body: WebhookEndpointWrite,
+    session: Session,
+    principal: CurrentPrincipal,
+    settings: Config,
+    key: Secret,
+) -> JsonResponse:
+    endpoint, secret = await service.create_endpoint(session, principal, body, settings, key)
+    return _with_secret(endpoint, secret, status_code=201)
+
+
+@router.get(
+    "/{endpoint_id}", response_model=DataEnvelope[WebhookEndpointOut], summary="Get an endpoint"
+)
+async def get_endpoint(
+    endpoint_id: EndpointId, session: Session, principal: CurrentPrincipal
+) -> JsonResponse:
+    return one(WebhookEndpointOut, await service.get_endpoint(session, principal, endpoint_id))
+
+
+@router.put(
+    "/{endpoint_id}", response_model=DataEnvelope[WebhookEndpointOut], summary="Replace an endpoint"
+)
+async def replace_endpoint(
+    endpoint_id: EndpointId,
+    body: WebhookEndpointWrite,
+    session: Session,
+    principal: CurrentPrincipal,
+    settings: Config,
+) -> JsonResponse:
+    endpoint = await service.update_endpoint(
+        session, principal, endpoint_id, body, settings, replace=True
+    )
+    return one(WebhookEndpointOut, endpoint)
+
+
+@router.patch(
+    "/{endpoint_id}",
+    response_model=DataEnvelope[WebhookEndpointOut],
+    summary="Update an endpoint",
+    description="`enabled: true` turns a disabled endpoint back on and clears its failures.",
+)
+async def update_endpoint(
+    endpoint_id: EndpointId,
+    body: WebhookEndpointPatch,
+    session: Session,
+    principal: CurrentPrincipal,
+    settings: Config,
+) -> JsonResponse:
+    endpoint = await service.update_endpoint(
+        session, principal, endpoint_id, body, settings, replace=False
+    )
+    return one(WebhookEndpointOut, endpoint)
+
+
+@router.delete("/{endpoint_id}", response_model=DeletedEnvelope, summary="Delete an endpoint")
+async def delete_endpoint(
+    endpoint_id: EndpointId, session: Session, principal: CurrentPrincipal
+) -> JsonResponse:
+    await service.delete_endpoint(session, principal, endpoint_id)
+    return deleted()
+
+
+@router.post(
+    "/{endpoint_id}/rotate-secret",
+    response_model=DataEnvelope[WebhookEndpointWithSecret],
+    summary="Rotate an endpoint's secret",
+    description="Deliveries are signed with the new and the old secret for the grace period.",
+)
+async def rotate_secret(
+    endpoint_id: EndpointId,
+    session: Session,
+    principal: CurrentPrincipal,
+    settings: Config,
+    key: Secret,
+    body: Annotated[RotateBody | None, Body()] = None,
+) -> JsonResponse:
+    grace = body.grace_seconds if body is not None else None
+    endpoint, secret = await service.rotate_secret(
+        session, principal, endpoint_id, grace, settings, key
+    )
+    return _with_secret(endpoint, secret)
+
+
+@router.post(
+    "/{endpoint_id}/ping",
+    status_code=202,
+    response_model=DataEnvelope[EventOut],
+    summary="Send a test event to an endpoint",
+    description="A `webhook_endpoint.ping` event, delivered to this endpoint only.",
+)
+async def ping(
+    endpoint_id: EndpointId, session: Session, principal: CurrentPrincipal
+) -> JsonResponse:
+    event = await service.ping(session, principal, endpoint_id)
+    return one(EventOut, event, status_code=202)
+
+
+@router.get(
+    "/{endpoint_id}/deliveries",
+    response_model=ListEnvelope[DeliveryOut],
+    summary="List an endpoint's deliveries and their attempts",
+)
+async def list_deliveries(
+    request: Request,
+    endpoint_id: EndpointId,
+    session: Session,
+    principal: CurrentPrincipal,
+    secret: Secret,
+    params: Annotated[ListParams, Depends(list_params(list(DELIVERY_SORTS), "whd"))],
+    status: Annotated[
+        Literal["pending", "succeeded", "dead"] | None, Query(description="Only this status.")
+    ] = None,
+) -> JsonResponse:
+    endpoint = await service.get_endpoint(session, principal, endpoint_id)
+    page = await paginate(
+        session,
+        service.deliveries_of(endpoint, status),
+        model=WebhookDelivery,
+        collection=f"deliveries:{endpoint.id}",
+        sortable=DELIVERY_SORTS,
+        params=params,
+        secret=secret,
+        options=service.DELIVERY_LOAD,
+    )
+    return list_response(request, page, DeliveryOut)
+
+
+@router.get(
+    "/{endpoint_id}/deliveries/{delivery_id}",
+    response_model=DataEnvelope[DeliveryOut],
+    summary="Get a delivery and its attempts",
+)
+async def get_delivery(
+    endpoint_id: EndpointId, delivery_id: DeliveryId, session: Session, principal: CurrentPrincipal
+) -> JsonResponse:
+    endpoint = await service.get_endpoint(session, principal, endpoint_id)
+    return one(DeliveryOut, await service.get_delivery(session, endpoint, delivery_id))
+
+
+@router.post(
+    "/{endpoint_id}/deliveries/{delivery_id}/replay",
+    response_model=DataEnvelope[DeliveryOut],
+    summary="Send a delivery again",
+    description="A delivered or dead delivery is queued again, with the same `webhook-id`.",
+)
+async def replay_delivery(
+    endpoint_id: EndpointId, delivery_id: DeliveryId, session: Session, principal: CurrentPrincipal
+) -> JsonResponse:
+    delivery = await service.replay_delivery(session, principal, endpoint_id, delivery_id)
+    return one(DeliveryOut, delivery)
+
+
+@router.post(
+    "/{endpoint_id}/replay",
+    response_model=DataEnvelope[ReplayResult],
+    summary="Send every failed delivery since a time again",
+)
+async def replay_failures(
+    endpoint_id: EndpointId, body: ReplayBody, session: Session, principal: CurrentPrincipal
+) -> JsonResponse:
+    count = await service.replay_failures(session, principal, endpoint_id, body.since)
+    return JsonResponse({"data": {"replayed": count}})

@@ -1,0 +1,48 @@
+"""Running delivery workers: inside `rolodex serve`, or on their own (`rolodex worker`)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from rolodex.config import Settings
+from rolodex.db import make_engine, make_sessionmaker
+from rolodex.webhooks.worker import DeliveryWorker
+
+
+@asynccontextmanager
+async def in_process_worker(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, deployment_key: str
+) -> AsyncIterator[None]:
+    """Deliver webhooks in the background while the block runs, when the deployment
+    wants the server to (``ROLODEX_WORKER_IN_PROCESS``; by default on SQLite)."""
+    if not settings.run_worker_in_process:
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(DeliveryWorker(sessions, settings, deployment_key).run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        with suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=settings.webhooks_timeout_seconds + 1)
+
+
+async def run_standalone(settings: Settings, deployment_key: str, concurrency: int) -> None:
+    """Run ``concurrency`` workers in this process until SIGINT or SIGTERM."""
+    engine = make_engine(settings)
+    sessions = make_sessionmaker(engine)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        workers = [DeliveryWorker(sessions, settings, deployment_key) for _ in range(concurrency)]
+        await asyncio.gather(*(worker.run(stop) for worker in workers))
+    finally:
+        await engine.dispose()

@@ -1,0 +1,331 @@
+"""The delivery worker: claims due deliveries with a lease, sends them, records the outcome.
+
+Any number of workers, in any number of processes and machines, share the deliveries
+table. A worker claims a batch in one short transaction — ``SELECT … FOR UPDATE SKIP
+LOCKED`` on PostgreSQL, then a compare-and-set ``UPDATE`` that only succeeds while the
+row is unleased — so each claim goes to exactly one worker. The lease
+(``ROLODEX_WORKER_LEASE_SECONDS``) outlives the request timeout; if the worker dies, the
+lease runs out and another worker takes the delivery up again. Results are written only
+while the worker still holds the lease, so a worker that lost it cannot overwrite the
+newer outcome.
+
+A claim counts as an attempt, so a delivery that crashes its worker every time still
+ends ``dead`` after the last attempt of the schedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import random
+import socket
+import time
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+import httpx
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from rolodex import __version__
+from rolodex.audit.capture import json_safe
+from rolodex.config import Settings
+from rolodex.db import unit_of_work, utcnow
+from rolodex.events.models import Event
+from rolodex.events.outbox import NewEvent, origin_of, write_events
+from rolodex.ids import PREFIXES, new_id
+from rolodex.webhooks import signing
+from rolodex.webhooks.guard import DestinationRefused, check_destination
+from rolodex.webhooks.models import (
+    DEAD,
+    PENDING,
+    SUCCEEDED,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from rolodex.webhooks.service import shown, signing_secrets
+
+log = logging.getLogger("rolodex.webhooks")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One claimed delivery, with everything needed to send it."""
+
+    delivery_id: str
+    account_id: str
+    endpoint_id: str
+    url: str
+    secrets: list[str]
+    event_id: str
+    payload: bytes
+    attempt: int
+
+
+def payload_of(event: Event) -> bytes:
+    """The body of a delivery: ``{"id", "type", "timestamp", "data"}``."""
+    body = {
+        "id": event.id,
+        "type": event.type,
+        "timestamp": json_safe(event.created_at),
+        "data": event.data,
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def backoff(settings: Settings, attempt: int) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based), with jitter."""
+    schedule = settings.retry_schedule
+    wait = schedule[min(attempt, len(schedule)) - 1]
+    jitter = settings.webhooks_retry_jitter
+    return max(0.0, wait * (1 + random.uniform(-jitter, jitter)))  # noqa: S311 - not crypto
+
+
+class DeliveryWorker:
+    """Sends webhook deliveries until told to stop."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        deployment_key: str,
+        name: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.deployment_key = deployment_key
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
+        self.max_attempts = len(settings.retry_schedule) + 1
+
+    def client(self) -> httpx.AsyncClient:
+        """The HTTP client deliveries are sent with (no redirects followed)."""
+        return httpx.AsyncClient(
+            timeout=self.settings.webhooks_timeout_seconds,
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(max_connections=self.settings.worker_batch * 2),
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Claim and send due deliveries until ``stop`` is set."""
+        log.info("webhook worker %s started", self.name)
+        async with self.client() as client:
+            while not stop.is_set():
+                try:
+                    sent = await self.run_once(client)
+                except Exception:
+                    log.exception("webhook worker %s: claiming failed", self.name)
+                    sent = 0
+                if sent:
+                    continue
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.settings.worker_poll_seconds)
+        log.info("webhook worker %s stopped", self.name)
+
+    async def run_once(self, client: httpx.AsyncClient) -> int:
+        """Claim one batch and send it; how many deliveries were claimed."""
+        jobs = await self.claim()
+        if jobs:
+            await asyncio.gather(*(self.deliver(client, job) for job in jobs))
+        return len(jobs)
+
+    def _claimable(self, now: Any) -> list[Any]:
+        return [
+            WebhookDelivery.status == PENDING,
+            WebhookDelivery.next_attempt_at <= now,
+            or_(
+                WebhookDelivery.lease_expires_at.is_(None), WebhookDelivery.lease_expires_at <= now
+            ),
+        ]
+
+    async def claim(self) -> list[Job]:
+        """Lease a batch of due deliveries of enabled endpoints to this worker."""
+        now = utcnow()
+        async with unit_of_work(self.sessions) as session:
+            due = (
+                select(WebhookDelivery.id)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .where(
+                    *self._claimable(now),
+                    WebhookEndpoint.enabled.is_(True),
+                    WebhookEndpoint.deleted_at.is_(None),
+                )
+                .order_by(WebhookDelivery.next_attempt_at)
+                .limit(self.settings.worker_batch)
+            )
+            if not self.settings.is_sqlite:
+                due = due.with_for_update(skip_locked=True, of=WebhookDelivery)
+            ids = list(await session.scalars(due))
+            if not ids:
+                return []
+            claimed = list(
+                await session.scalars(
+                    update(WebhookDelivery)
+                    .where(WebhookDelivery.id.in_(ids), *self._claimable(now))
+                    .values(
+                        lease_owner=self.name,
+                        lease_expires_at=now
+                        + timedelta(seconds=self.settings.worker_lease_seconds),
+                        attempts=WebhookDelivery.attempts + 1,
+                        updated_at=now,
+                    )
+                    .returning(WebhookDelivery.id)
+                )
+            )
+            return await self._jobs(session, claimed)
+
+    async def _jobs(self, session: AsyncSession, claimed: list[str]) -> list[Job]:
+        if not claimed:
+            return []
+        now = utcnow()
+        rows = await session.execute(
+            select(WebhookDelivery, WebhookEndpoint, Event)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .join(Event, Event.id == WebhookDelivery.event_id)
+            .where(WebhookDelivery.id.in_(claimed))
+            .execution_options(populate_existing=True)
+        )
+        jobs: list[Job] = []
+        for delivery, endpoint, event in rows.tuples():
+            if delivery.attempts > self.max_attempts:
+                # Its last attempt never reported back (the worker died): set it aside.
+                delivery.status = DEAD
+                delivery.lease_owner = None
+                delivery.lease_expires_at = None
+                delivery.last_error = "the worker stopped during the last attempt"
+                continue
+            jobs.append(
+                Job(
+                    delivery_id=delivery.id,
+                    account_id=delivery.account_id,
+                    endpoint_id=endpoint.id,
+                    url=endpoint.url,
+                    secrets=signing_secrets(endpoint, self.deployment_key, now),
+                    event_id=event.id,
+                    payload=payload_of(event),
+                    attempt=delivery.attempts,
+                )
+            )
+        return jobs
+
+    async def deliver(self, client: httpx.AsyncClient, job: Job) -> None:
+        """Send one delivery and record what came of it."""
+        started = time.monotonic()
+        status: int | None = None
+        error: str | None = None
+        try:
+            await check_destination(job.url, self.settings.webhooks_allow_private)
+            headers = signing.headers(job.secrets, job.event_id, int(time.time()), job.payload)
+            headers["content-type"] = "application/json"
+            headers["user-agent"] = f"Rolodex-Webhooks/{__version__}"
+            async with client.stream(
+                "POST", job.url, content=job.payload, headers=headers
+            ) as response:
+                status = response.status_code
+        except DestinationRefused as exc:
+            error = str(exc)
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        duration_ms = int((time.monotonic() - started) * 1000)
+        try:
+            await self.record(job, status, error[:500] if error else None, duration_ms)
+        except Exception:
+            log.exception("webhook worker %s: recording %s failed", self.name, job.delivery_id)
+
+    async def record(
+        self, job: Job, status: int | None, error: str | None, duration_ms: int
+    ) -> None:
+        """Write the attempt and the delivery's new state, if this worker still leases it."""
+        now = utcnow()
+        ok = status is not None and 200 <= status < 300
+        async with unit_of_work(self.sessions) as session:
+            session.add(
+                WebhookAttempt(
+                    id=new_id(PREFIXES["webhook_attempt"]),
+                    delivery_id=job.delivery_id,
+                    attempted_at=now,
+                    status_code=status,
+                    error=error,
+                    duration_ms=duration_ms,
+                    worker=self.name,
+                )
+            )
+            values: dict[str, Any] = {
+                "lease_owner": None,
+                "lease_expires_at": None,
+                "last_status_code": status,
+                "updated_at": now,
+            }
+            if ok:
+                values.update(status=SUCCEEDED, delivered_at=now, last_error=None)
+            else:
+                values["last_error"] = error or f"the endpoint answered {status}"
+                if status == 410 or job.attempt >= self.max_attempts:
+                    values["status"] = DEAD
+                else:
+                    wait = backoff(self.settings, job.attempt)
+                    values["next_attempt_at"] = now + timedelta(seconds=wait)
+            owned: Any = await session.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.id == job.delivery_id,
+                    WebhookDelivery.lease_owner == self.name,
+                )
+                .values(**values)
+            )
+            if not owned.rowcount:
+                return  # the lease ran out and another worker took the delivery
+            await self._endpoint_health(session, job, ok, status)
+
+    async def _endpoint_health(
+        self, session: AsyncSession, job: Job, ok: bool, status: int | None
+    ) -> None:
+        endpoint_row = WebhookEndpoint.id == job.endpoint_id
+        if ok:
+            await session.execute(
+                update(WebhookEndpoint)
+                .where(endpoint_row, WebhookEndpoint.consecutive_failures != 0)
+                .values(consecutive_failures=0)
+            )
+            return
+        failures = await session.scalar(
+            update(WebhookEndpoint)
+            .where(endpoint_row)
+            .values(consecutive_failures=WebhookEndpoint.consecutive_failures + 1)
+            .returning(WebhookEndpoint.consecutive_failures)
+        )
+        if status == 410:
+            await self.disable(session, job, "The endpoint answered 410 Gone")
+        elif failures is not None and failures >= self.settings.webhooks_disable_after:
+            await self.disable(session, job, f"{failures} consecutive failed attempts")
+
+    async def disable(self, session: AsyncSession, job: Job, reason: str) -> None:
+        """Turn the endpoint off and say so with a ``webhook_endpoint.disabled`` event."""
+        disabled = await session.scalar(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == job.endpoint_id, WebhookEndpoint.enabled.is_(True))
+            .values(enabled=False, disabled_reason=reason, updated_at=utcnow())
+            .returning(WebhookEndpoint.id)
+        )
+        if disabled is None:
+            return
+        endpoint = await session.get(WebhookEndpoint, job.endpoint_id, populate_existing=True)
+        if endpoint is None:
+            return
+        log.warning("webhook endpoint %s disabled: %s", endpoint.id, reason)
+        await write_events(
+            session,
+            job.account_id,
+            origin_of(None),
+            [
+                NewEvent(
+                    "webhook_endpoint.disabled", "webhook_endpoint", endpoint.id, shown(endpoint)
+                )
+            ],
+        )

@@ -1,0 +1,169 @@
+"""The event feed: every change becomes an event in its transaction, read back in order."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from tests.conftest import Tenant
+
+
+def _feed(tenant: Tenant, **params: Any) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    query: dict[str, Any] = {"order": "asc", "per_page": 50, **params}
+    while True:
+        response = tenant.get("/events", params=query)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        events += body["data"]
+        cursor = body["meta"]["next_cursor"]
+        if cursor is None:
+            return events
+        query = {"after": cursor, "per_page": query["per_page"]}
+
+
+def test_contact_changes_become_events_with_data_changes_and_origin(tenant: Tenant) -> None:
+    created = tenant.post("/contacts", json={"first_name": "Ada", "email": "ada@example.com"})
+    contact_id = created.json()["data"]["id"]
+    request_id = created.headers["X-Request-Id"]
+    tenant.patch(f"/contacts/{contact_id}", json={"last_name": "Lovelace"})
+    tenant.post(f"/contacts/{contact_id}/tags", json={"tags": ["vip", "math"]})
+    tenant.delete(f"/contacts/{contact_id}/tags", json={"tags": ["math"]})
+    tenant.delete(f"/contacts/{contact_id}")
+    tenant.post(f"/contacts/{contact_id}/restore")
+
+    events = _feed(tenant)
+    assert [e["type"] for e in events] == [
+        "contact.created",
+        "contact.updated",
+        "contact.tags_added",
+        "contact.tags_removed",
+        "contact.deleted",
+        "contact.restored",
+    ]
+    first = events[0]
+    assert first["object"] == "event" and first["id"].startswith("evt_")
+    assert first["data"]["email"] == "ada@example.com" and first["changes"] is None
+    assert first["origin"] == {
+        "kind": "api",
+        "request_id": request_id,
+        "user_id": tenant.user_id,
+        "impersonator_id": None,
+        "credential_id": first["origin"]["credential_id"],
+    }
+    assert first["origin"]["credential_id"].startswith("key_")
+    assert events[1]["changes"] == {"last_name": [None, "Lovelace"]}
+    assert events[1]["data"]["name"] == "Ada Lovelace"
+    assert events[2]["changes"] == {"tags": [[], ["math", "vip"]]}
+    assert events[2]["data"]["tags"] == ["math", "vip"]
+    assert events[3]["changes"] == {"tags": [["math", "vip"], ["vip"]]}
+    assert events[4]["data"]["deleted_at"] is not None
+    assert events[5]["data"]["deleted_at"] is None
+
+
+def test_task_completion_and_other_families(tenant: Tenant) -> None:
+    contact_id = tenant.post("/contacts", json={"first_name": "Bo"}).json()["data"]["id"]
+    task = tenant.post(f"/contacts/{contact_id}/tasks", json={"title": "Call"}).json()["data"]
+    done = tenant.put(
+        f"/contacts/{contact_id}/tasks/{task['id']}/completed", json={"completed": True}
+    )
+    assert done.status_code == 200, done.text
+    tenant.post(f"/contacts/{contact_id}/notes", json={"body": "Met at the fair"})
+    tenant.post(f"/contacts/{contact_id}/appointments", json={"title": "Lunch"})
+    tenant.post("/companies", json={"name": "Acme"})
+
+    types = [e["type"] for e in _feed(tenant)]
+    assert types == [
+        "contact.created",
+        "task.created",
+        "task.updated",
+        "task.completed",
+        "note.created",
+        "appointment.created",
+        "company.created",
+    ]
+    only_tasks = [e["type"] for e in _feed(tenant, type="task.*")]
+    assert only_tasks == ["task.created", "task.updated", "task.completed"]
+    picked = [e["type"] for e in _feed(tenant, type="note.created,company.*")]
+    assert picked == ["note.created", "company.created"]
+
+
+def test_a_failed_request_writes_no_event(tenant: Tenant) -> None:
+    bad = tenant.post("/contacts", json={"first_name": "X", "company_id": "cmp_" + "0" * 26})
+    assert bad.status_code in (400, 404, 422)
+    assert _feed(tenant) == []
+
+
+def test_events_are_filtered_by_time_and_validated(tenant: Tenant) -> None:
+    tenant.post("/contacts", json={"first_name": "One"})
+    first = _feed(tenant)[0]
+    tenant.post("/contacts", json={"first_name": "Two"})
+    later = _feed(tenant, created_after=first["created_at"])
+    assert first["id"] not in [e["id"] for e in later]
+    for bad in ("nope", "contact.nope", "*.created"):
+        response = tenant.get("/events", params={"type": bad})
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert tenant.get("/events", params={"after": "garbage"}).status_code == 400
+
+
+def test_events_of_another_account_are_invisible(tenant: Tenant, make_tenant: Any) -> None:
+    tenant.post("/contacts", json={"first_name": "Mine"})
+    event_id = _feed(tenant)[0]["id"]
+    other = make_tenant()
+    assert _feed(other) == []
+    assert other.get(f"/events/{event_id}").status_code == 404
+    assert tenant.get(f"/events/{event_id}").json()["data"]["id"] == event_id
+    assert tenant.get("/events/evt_nope").status_code == 404
+
+
+def test_read_only_keys_read_the_feed(tenant: Tenant) -> None:
+    tenant.post("/contacts", json={"first_name": "Ro"})
+    response = tenant.get("/events", key=tenant.new_key("read_only"))
+    assert response.status_code == 200
+    assert len(response.json()["data"]) == 1
+
+
+def test_feed_read_with_its_cursor_during_writes_returns_every_event_once(
+    tenant: Tenant,
+) -> None:
+    """Writers commit in any order while a reader follows the feed with resume_cursor:
+    the reader ends with every event exactly once, in sequence order."""
+    writers, per_writer = 4, 15
+    done = threading.Event()
+    errors: list[str] = []
+
+    def write(n: int) -> None:
+        for i in range(per_writer):
+            response = tenant.post("/contacts", json={"first_name": f"w{n}-{i}"})
+            if response.status_code != 201:
+                errors.append(response.text)
+
+    seen: list[str] = []
+
+    def read() -> None:
+        cursor: str | None = None
+        while True:
+            finished = done.is_set()
+            params: dict[str, Any] = {"per_page": 7}
+            params.update({"after": cursor} if cursor else {"order": "asc"})
+            body = tenant.get("/events", params=params).json()
+            seen.extend(e["id"] for e in body["data"])
+            cursor = body["meta"]["resume_cursor"] or cursor
+            if finished and not body["data"]:
+                return
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    reader = threading.Thread(target=read)
+    reader.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    reader.join(timeout=60)
+    assert not errors
+    everything = [e["id"] for e in _feed(tenant)]
+    assert len(everything) == writers * per_writer
+    assert len(seen) == len(set(seen)), "an event was read twice"
+    assert seen == everything, "the reader missed events or read them out of order"
