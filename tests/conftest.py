@@ -88,6 +88,7 @@ def settings(database_url: str) -> Settings:
         rate_limit=GENEROUS_RATE_LIMIT,
         redis_url=None,
         worker_in_process=False,  # webhook tests drive their own workers
+        webhooks_allow_private=True,  # their receivers listen on loopback
     )
 
 
