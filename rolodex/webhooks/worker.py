@@ -22,7 +22,6 @@ import os
 import random
 import socket
 import time
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -113,19 +112,41 @@ class DeliveryWorker:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Claim and send due deliveries until ``stop`` is set."""
+        """Claim and send due deliveries until ``stop`` is set.
+
+        Up to ``ROLODEX_WORKER_BATCH`` deliveries are in flight at once; a free slot is
+        filled as soon as a delivery finishes, so one slow receiver holds one slot only.
+        On stop, the deliveries in flight are finished and recorded first.
+        """
         log.info("webhook worker %s started", self.name)
+        in_flight: set[asyncio.Task[None]] = set()
+        stopping = asyncio.create_task(stop.wait())
         async with self.client() as client:
-            while not stop.is_set():
-                try:
-                    sent = await self.run_once(client)
-                except Exception:
-                    log.exception("webhook worker %s: claiming failed", self.name)
-                    sent = 0
-                if sent:
-                    continue
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.settings.worker_poll_seconds)
+            try:
+                while not stop.is_set():
+                    free = self.settings.worker_batch - len(in_flight)
+                    jobs: list[Job] = []
+                    if free > 0:
+                        try:
+                            jobs = await self.claim(free)
+                        except Exception:
+                            log.exception("webhook worker %s: claiming failed", self.name)
+                    for job in jobs:
+                        task = asyncio.create_task(self.deliver(client, job))
+                        in_flight.add(task)
+                        task.add_done_callback(in_flight.discard)
+                    # All slots busy: wait for one to free up. Otherwise nothing else is
+                    # due yet: look again after the poll interval (or a finished delivery).
+                    full = len(in_flight) >= self.settings.worker_batch
+                    await asyncio.wait(
+                        [stopping, *in_flight],
+                        timeout=None if full else self.settings.worker_poll_seconds,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+            finally:
+                stopping.cancel()
+                if in_flight:
+                    await asyncio.gather(*in_flight, return_exceptions=True)
         log.info("webhook worker %s stopped", self.name)
 
     async def run_once(self, client: httpx.AsyncClient) -> int:
@@ -144,8 +165,8 @@ class DeliveryWorker:
             ),
         ]
 
-    async def claim(self) -> list[Job]:
-        """Lease a batch of due deliveries of enabled endpoints to this worker."""
+    async def claim(self, limit: int | None = None) -> list[Job]:
+        """Lease up to ``limit`` (default: a batch) due deliveries of enabled endpoints."""
         now = utcnow()
         async with unit_of_work(self.sessions) as session:
             due = (
@@ -157,7 +178,7 @@ class DeliveryWorker:
                     WebhookEndpoint.deleted_at.is_(None),
                 )
                 .order_by(WebhookDelivery.next_attempt_at)
-                .limit(self.settings.worker_batch)
+                .limit(limit or self.settings.worker_batch)
             )
             if not self.settings.is_sqlite:
                 due = due.with_for_update(skip_locked=True, of=WebhookDelivery)
@@ -192,7 +213,7 @@ class DeliveryWorker:
             .execution_options(populate_existing=True)
         )
         jobs: list[Job] = []
-        for delivery, endpoint, event in rows.tuples():
+        for delivery, endpoint, event in rows.all():
             if delivery.attempts > self.max_attempts:
                 # Its last attempt never reported back (the worker died): set it aside.
                 delivery.status = DEAD
