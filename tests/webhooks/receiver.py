@@ -36,6 +36,7 @@ class Receiver:
     respond: Callable[[Received], int] = lambda _received: 200
     delay: float = 0.0
     received: list[Received] = field(default_factory=list)
+    in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wait_for(self, predicate: Callable[[list[Received]], bool], timeout: float = 30) -> None:
@@ -67,6 +68,8 @@ def receiver(path: str = "/hook") -> Iterator[Receiver]:
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)
             target = state["receiver"]
+            with target.lock:
+                target.in_flight += 1
             if target.delay:
                 time.sleep(target.delay)
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -74,6 +77,7 @@ def receiver(path: str = "/hook") -> Iterator[Receiver]:
             item.status = target.respond(item)
             with target.lock:
                 target.received.append(item)
+                target.in_flight -= 1
             self.send_response(item.status)
             self.send_header("content-length", "0")
             self.end_headers()
