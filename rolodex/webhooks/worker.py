@@ -28,7 +28,7 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolodex import __version__
@@ -65,6 +65,21 @@ class Job:
     event_id: str
     payload: bytes
     attempt: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What came of sending one delivery."""
+
+    job: Job
+    status: int | None
+    error: str | None
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        """Whether the receiver accepted it (any 2xx)."""
+        return self.status is not None and 200 <= self.status < 300
 
 
 def payload_of(event: Event) -> bytes:
@@ -116,11 +131,18 @@ class DeliveryWorker:
 
         Up to ``ROLODEX_WORKER_BATCH`` deliveries are in flight at once; a free slot is
         filled as soon as a delivery finishes, so one slow receiver holds one slot only.
-        On stop, the deliveries in flight are finished and recorded first.
+        Outcomes are written by one recorder, as many per transaction as are waiting
+        (a group commit). On stop, the deliveries in flight finish and are recorded.
         """
         log.info("webhook worker %s started", self.name)
+        outcomes: asyncio.Queue[Outcome | None] = asyncio.Queue()
+        recorder = asyncio.create_task(self._record_from(outcomes))
         in_flight: set[asyncio.Task[None]] = set()
         stopping = asyncio.create_task(stop.wait())
+
+        async def send(client: httpx.AsyncClient, job: Job) -> None:
+            await outcomes.put(await self.send(client, job))
+
         async with self.client() as client:
             try:
                 while not stop.is_set():
@@ -132,7 +154,7 @@ class DeliveryWorker:
                         except Exception:
                             log.exception("webhook worker %s: claiming failed", self.name)
                     for job in jobs:
-                        task = asyncio.create_task(self.deliver(client, job))
+                        task = asyncio.create_task(send(client, job))
                         in_flight.add(task)
                         task.add_done_callback(in_flight.discard)
                     # All slots busy: wait for one to free up. Otherwise nothing else is
@@ -147,13 +169,34 @@ class DeliveryWorker:
                 stopping.cancel()
                 if in_flight:
                     await asyncio.gather(*in_flight, return_exceptions=True)
+                await outcomes.put(None)
+                await recorder
         log.info("webhook worker %s stopped", self.name)
 
+    async def _record_from(self, outcomes: asyncio.Queue[Outcome | None]) -> None:
+        while True:
+            first = await outcomes.get()
+            batch = [first] if first is not None else []
+            done = first is None
+            while not outcomes.empty():
+                item = outcomes.get_nowait()
+                if item is None:
+                    done = True
+                else:
+                    batch.append(item)
+            if batch:
+                try:
+                    await self.record(batch)
+                except Exception:
+                    log.exception("webhook worker %s: recording outcomes failed", self.name)
+            if done:
+                return
+
     async def run_once(self, client: httpx.AsyncClient) -> int:
-        """Claim one batch and send it; how many deliveries were claimed."""
+        """Claim one batch, send it and record the outcomes; how many were claimed."""
         jobs = await self.claim()
         if jobs:
-            await asyncio.gather(*(self.deliver(client, job) for job in jobs))
+            await self.record(list(await asyncio.gather(*(self.send(client, j) for j in jobs))))
         return len(jobs)
 
     def _claimable(self, now: Any) -> list[Any]:
@@ -235,8 +278,8 @@ class DeliveryWorker:
             )
         return jobs
 
-    async def deliver(self, client: httpx.AsyncClient, job: Job) -> None:
-        """Send one delivery and record what came of it."""
+    async def send(self, client: httpx.AsyncClient, job: Job) -> Outcome:
+        """Send one delivery; what came of it."""
         started = time.monotonic()
         status: int | None = None
         error: str | None = None
@@ -254,70 +297,81 @@ class DeliveryWorker:
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         duration_ms = int((time.monotonic() - started) * 1000)
-        try:
-            await self.record(job, status, error[:500] if error else None, duration_ms)
-        except Exception:
-            log.exception("webhook worker %s: recording %s failed", self.name, job.delivery_id)
+        return Outcome(job, status, error[:500] if error else None, duration_ms)
 
-    async def record(
-        self, job: Job, status: int | None, error: str | None, duration_ms: int
-    ) -> None:
-        """Write the attempt and the delivery's new state, if this worker still leases it."""
+    async def record(self, outcomes: list[Outcome]) -> None:
+        """Write the attempts and the deliveries' new states in one transaction — only for
+        deliveries this worker still leases."""
         now = utcnow()
-        ok = status is not None and 200 <= status < 300
         async with unit_of_work(self.sessions) as session:
-            session.add(
-                WebhookAttempt(
-                    id=new_id(PREFIXES["webhook_attempt"]),
-                    delivery_id=job.delivery_id,
-                    attempted_at=now,
-                    status_code=status,
-                    error=error,
-                    duration_ms=duration_ms,
-                    worker=self.name,
-                )
-            )
-            values: dict[str, Any] = {
-                "lease_owner": None,
-                "lease_expires_at": None,
-                "last_status_code": status,
-                "updated_at": now,
-            }
-            if ok:
-                values.update(status=SUCCEEDED, delivered_at=now, last_error=None)
-            else:
-                values["last_error"] = error or f"the endpoint answered {status}"
-                if status == 410 or job.attempt >= self.max_attempts:
-                    values["status"] = DEAD
-                else:
-                    wait = backoff(self.settings, job.attempt)
-                    values["next_attempt_at"] = now + timedelta(seconds=wait)
-            owned: Any = await session.execute(
-                update(WebhookDelivery)
-                .where(
-                    WebhookDelivery.id == job.delivery_id,
-                    WebhookDelivery.lease_owner == self.name,
-                )
-                .values(**values)
-            )
-            if not owned.rowcount:
-                return  # the lease ran out and another worker took the delivery
-            await self._endpoint_health(session, job, ok, status)
-
-    async def _endpoint_health(
-        self, session: AsyncSession, job: Job, ok: bool, status: int | None
-    ) -> None:
-        endpoint_row = WebhookEndpoint.id == job.endpoint_id
-        if ok:
             await session.execute(
-                update(WebhookEndpoint)
-                .where(endpoint_row, WebhookEndpoint.consecutive_failures != 0)
-                .values(consecutive_failures=0)
+                insert(WebhookAttempt),
+                [
+                    {
+                        "id": new_id(PREFIXES["webhook_attempt"]),
+                        "delivery_id": o.job.delivery_id,
+                        "attempted_at": now,
+                        "status_code": o.status,
+                        "error": o.error,
+                        "duration_ms": o.duration_ms,
+                        "worker": self.name,
+                    }
+                    for o in outcomes
+                ],
             )
-            return
+            released = {"lease_owner": None, "lease_expires_at": None, "updated_at": now}
+            by_status: dict[int, list[str]] = {}
+            for outcome in outcomes:
+                if outcome.ok and outcome.status is not None:
+                    by_status.setdefault(outcome.status, []).append(outcome.job.delivery_id)
+            for status, ids in by_status.items():
+                await session.execute(
+                    update(WebhookDelivery)
+                    .where(WebhookDelivery.id.in_(ids), WebhookDelivery.lease_owner == self.name)
+                    .values(
+                        status=SUCCEEDED,
+                        delivered_at=now,
+                        last_status_code=status,
+                        last_error=None,
+                        **released,
+                    )
+                )
+            healthy = sorted({o.job.endpoint_id for o in outcomes if o.ok})
+            if healthy:
+                await session.execute(
+                    update(WebhookEndpoint)
+                    .where(
+                        WebhookEndpoint.id.in_(healthy), WebhookEndpoint.consecutive_failures != 0
+                    )
+                    .values(consecutive_failures=0)
+                )
+            for outcome in outcomes:
+                if not outcome.ok:
+                    await self._failed(session, outcome, now, released)
+
+    async def _failed(
+        self, session: AsyncSession, outcome: Outcome, now: Any, released: dict[str, Any]
+    ) -> None:
+        job, status = outcome.job, outcome.status
+        values: dict[str, Any] = {
+            **released,
+            "last_status_code": status,
+            "last_error": outcome.error or f"the endpoint answered {status}",
+        }
+        if status == 410 or job.attempt >= self.max_attempts:
+            values["status"] = DEAD
+        else:
+            values["next_attempt_at"] = now + timedelta(seconds=backoff(self.settings, job.attempt))
+        owned: Any = await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == job.delivery_id, WebhookDelivery.lease_owner == self.name)
+            .values(**values)
+        )
+        if not owned.rowcount:
+            return  # the lease ran out and another worker took the delivery
         failures = await session.scalar(
             update(WebhookEndpoint)
-            .where(endpoint_row)
+            .where(WebhookEndpoint.id == job.endpoint_id)
             .values(consecutive_failures=WebhookEndpoint.consecutive_failures + 1)
             .returning(WebhookEndpoint.consecutive_failures)
         )
