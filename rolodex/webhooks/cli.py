@@ -15,7 +15,7 @@ def worker(
     ] = 1,
 ) -> None:
     """Deliver webhooks until stopped (SIGINT or SIGTERM). Run as many as you like."""
-    from rolodex.cli import CommandError, _settings, _with_database, console
+    from rolodex.cli import _settings, _with_database, console
     from rolodex.webhooks.running import run_standalone
 
     settings = _settings()
@@ -26,9 +26,4 @@ def worker(
             style="yellow",
         )
     key = settings.resolved_secret_key()
-    try:
-        _with_database(settings, lambda: asyncio.run(run_standalone(settings, key, concurrency)))
-    except KeyboardInterrupt:
-        return
-    except CommandError:
-        raise
+    _with_database(settings, lambda: asyncio.run(run_standalone(settings, key, concurrency)))
