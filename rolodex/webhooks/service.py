@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from rolodex.accounts.principal import Principal
 from rolodex.accounts.service import is_manager
-from rolodex.audit.capture import context_of
+from rolodex.audit.capture import context_of, record
 from rolodex.config import Settings
 from rolodex.db import utcnow
 from rolodex.events.models import Event
@@ -147,6 +147,14 @@ async def rotate_secret(
         endpoint.previous_secret_expires_at = None
     endpoint.secret_ciphertext = secrets.encrypt(secret, deployment_key)
     await session.flush()
+    # The secret columns are never audited: say that a rotation happened, not what to.
+    record(
+        session,
+        "webhook_endpoint.secret_rotated",
+        "webhook_endpoint",
+        endpoint.id,
+        {"grace_seconds": [None, grace]},
+    )
     return endpoint, secret
 
 
@@ -176,6 +184,13 @@ async def ping(session: AsyncSession, principal: Principal, endpoint_id: str) ->
         origin_of(context_of(session)),
         [NewEvent("webhook_endpoint.ping", "webhook_endpoint", endpoint.id, shown(endpoint))],
         deliver_to=endpoint.id,
+    )
+    record(
+        session,
+        "webhook_endpoint.pinged",
+        "webhook_endpoint",
+        endpoint.id,
+        {"event_id": [None, event.id]},
     )
     return event
 
@@ -241,6 +256,13 @@ async def replay_delivery(
     await session.execute(
         update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(_requeue_values())
     )
+    record(
+        session,
+        "webhook_delivery.replayed",
+        "webhook_delivery",
+        delivery.id,
+        {"status": [delivery.status, PENDING]},
+    )
     return await get_delivery(session, endpoint, delivery_id)
 
 
@@ -265,4 +287,12 @@ async def replay_failures(
         )
         .values(_requeue_values())
     )
-    return int(result.rowcount or 0)
+    count = int(result.rowcount or 0)
+    record(
+        session,
+        "webhook_endpoint.replayed",
+        "webhook_endpoint",
+        endpoint.id,
+        {"since": [None, since], "replayed": [None, count]},
+    )
+    return count

@@ -354,6 +354,14 @@ BODIES: dict[tuple[str, str], Any] = {
     ("DELETE", "/tags/{tag_id}"): NO_BODY,
     ("POST", "/api-keys"): {"name": "walk key"},
     ("DELETE", "/api-keys/{key_id}"): NO_BODY,
+    ("POST", "/webhooks"): {"url": "https://hooks.example.com/walk", "events": ["*"]},
+    ("PUT", "/webhooks/{endpoint_id}"): {"url": "https://hooks.example.com/p", "events": ["*"]},
+    ("PATCH", "/webhooks/{endpoint_id}"): {"description": "patched"},
+    ("DELETE", "/webhooks/{endpoint_id}"): NO_BODY,
+    ("POST", "/webhooks/{endpoint_id}/rotate-secret"): NO_BODY,
+    ("POST", "/webhooks/{endpoint_id}/ping"): NO_BODY,
+    ("POST", "/webhooks/{endpoint_id}/replay"): {"since": "2000-01-01T00:00:00Z"},
+    ("POST", "/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay"): NO_BODY,
 }
 
 
@@ -395,7 +403,23 @@ def make_records(tenant) -> dict[str, str]:
     ids["company_id"] = created(tenant.post("/companies", json={"name": "Co"}))["id"]
     ids["tag_id"] = created(tenant.post("/tags", json={"name": f"t-{secrets.token_hex(3)}"}))["id"]
     ids["key_id"] = created(tenant.post("/api-keys", json={"name": "to revoke"}))["id"]
+    hook = {"url": "https://hooks.example.com/r", "events": ["webhook_endpoint.*"]}
+    ids["endpoint_id"] = created(tenant.post("/webhooks", json=hook))["id"]
+    tenant.post(f"/webhooks/{ids['endpoint_id']}/ping")
+    listed = tenant.get(f"/webhooks/{ids['endpoint_id']}/deliveries").json()["data"]
+    ids["delivery_id"] = listed[0]["id"]
+    tenant.run(_mark_dead, ids["delivery_id"])  # only a finished delivery can be replayed
     return ids
+
+
+async def _mark_dead(session: Any, delivery_id: str) -> None:
+    from sqlalchemy import update
+
+    from rolodex.webhooks.models import WebhookDelivery
+
+    await session.execute(
+        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(status="dead")
+    )
 
 
 def test_the_walk_knows_every_mutating_route(client) -> None:
