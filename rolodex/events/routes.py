@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -16,6 +16,7 @@ from rolodex.http.envelope import DataEnvelope, JsonResponse, one
 from rolodex.http.errors import NotFound, ValidationFailed
 from rolodex.http.pagination import (
     ListParams,
+    Page,
     QueryText,
     QueryTime,
     list_params,
@@ -80,7 +81,9 @@ async def list_events(
         stmt = stmt.where(
             or_(
                 *(
-                    Event.type.startswith(p[:-1]) if p.endswith(".*") else Event.type == p
+                    Event.type.startswith(p[:-1], autoescape=True)
+                    if p.endswith(".*")
+                    else Event.type == p
                     for p in patterns
                 )
             )
@@ -89,7 +92,7 @@ async def list_events(
         stmt = stmt.where(Event.created_at > created_after)
     if params.updated_after is not None:  # events never change: the same as created_after
         stmt = stmt.where(Event.created_at > params.updated_after)
-    params = ListParams(**{**params.__dict__, "updated_after": None})
+    params = replace(params, updated_after=None)
     page = await paginate(
         session,
         stmt,
@@ -99,30 +102,25 @@ async def list_events(
         params=params,
         secret=secret,
     )
-    response = list_response(request, page, EventOut)
-    resume = page.next_cursor
-    if resume is None and page.rows:
-        last = page.rows[-1]
-        descending = page.params.descending
-        if params.after is not None:  # the cursor's own direction
-            descending = _cursor_direction(params.after, secret)
-        resume = encode_cursor(
-            Cursor(COLLECTION, "created_at", descending, last.sequence, last.id), secret
-        )
-    elif resume is None:
-        resume = params.after
-    return _with_resume(response, resume)
+    return list_response(
+        request, page, EventOut, {"resume_cursor": _resume_cursor(page, params, secret)}
+    )
 
 
-def _cursor_direction(after: str, secret: str) -> bool:
-    return decode_cursor(after, secret, COLLECTION).descending
-
-
-def _with_resume(response: JsonResponse, resume: str | None) -> JsonResponse:
-    body = json.loads(bytes(response.body))
-    body["meta"]["resume_cursor"] = resume
-    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-    return JsonResponse(body, status_code=response.status_code, headers=headers)
+def _resume_cursor(page: Page, params: ListParams, secret: str) -> str | None:
+    """Where to pick the feed up later: after this page's last event, even on the last
+    page; the incoming cursor when the page is empty."""
+    if page.next_cursor is not None:
+        return page.next_cursor
+    if not page.rows:
+        return params.after
+    descending = page.params.descending
+    if params.after is not None:  # a walk keeps its cursor's direction
+        descending = decode_cursor(params.after, secret, COLLECTION).descending
+    last = page.rows[-1]
+    return encode_cursor(
+        Cursor(COLLECTION, "created_at", descending, last.sequence, last.id), secret
+    )
 
 
 @router.get("/{event_id}", response_model=DataEnvelope[EventOut], summary="Get an event")

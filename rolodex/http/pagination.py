@@ -257,8 +257,14 @@ def _link(request: Request, **changes: Any) -> str:
     return str(request.url.replace_query_params(**params))
 
 
-def list_response(request: Request, page: Page, schema: type[BaseModel]) -> JsonResponse:
-    """The list envelope with ``meta``, the MOCO page headers and the ``Link`` header."""
+def list_response(
+    request: Request,
+    page: Page,
+    schema: type[BaseModel],
+    extra_meta: Mapping[str, Any] | None = None,
+) -> JsonResponse:
+    """The list envelope with ``meta`` (plus ``extra_meta``), the MOCO page headers and
+    the ``Link`` header."""
     params = page.params
     total_pages = math.ceil(page.total / params.per_page)
     cursor_mode = params.after is not None
@@ -268,6 +274,7 @@ def list_response(request: Request, page: Page, schema: type[BaseModel]) -> Json
         "total": page.total,
         "total_pages": total_pages,
         "next_cursor": page.next_cursor,
+        **(extra_meta or {}),
     }
     headers = {"X-Per-Page": str(params.per_page), "X-Total": str(page.total)}
     links = [f'<{_link(request, page=1, after=None)}>; rel="first"']
