@@ -7,6 +7,7 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolodex.config import Settings
@@ -37,6 +38,8 @@ async def run_standalone(settings: Settings, deployment_key: str, concurrency: i
     """Run ``concurrency`` workers in this process until SIGINT or SIGTERM."""
     engine = make_engine(settings)
     sessions = make_sessionmaker(engine)
+    async with engine.connect() as connection:  # fail now, in one line, if unreachable
+        await connection.execute(text("SELECT 1"))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

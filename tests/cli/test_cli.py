@@ -147,10 +147,21 @@ def test_unreachable_database_fails_with_one_line(tmp_path) -> None:
     assert "database" in line
 
 
+def test_worker_with_an_unreachable_database_fails_with_one_line(tmp_path) -> None:
+    result = run_cli(tmp_path, "worker", ROLODEX_DATABASE_URL=UNREACHABLE)
+    line = assert_one_line_error(result)
+    assert "database" in line
+
+
 @pytest.mark.parametrize(
     "args",
-    [("init", "--email", "a@example.com"), ("key", "create"), ("init", "--bogus")],
-    ids=["init-without-password", "key-without-email", "unknown-option"],
+    [
+        ("init", "--email", "a@example.com"),
+        ("key", "create"),
+        ("init", "--bogus"),
+        ("worker", "--concurrency", "0"),
+    ],
+    ids=["init-without-password", "key-without-email", "unknown-option", "worker-concurrency"],
 )
 def test_usage_errors_exit_2_with_one_line(tmp_path, args) -> None:
     result = run_cli(tmp_path, *args, ROLODEX_DATABASE_URL=UNREACHABLE)
