@@ -8,6 +8,7 @@ from rolodex.contacts.models import Contact
 from rolodex.db import Base
 from rolodex.idempotency.models import IdempotencyRecord
 from rolodex.notes.models import Note
+from rolodex.oauth.models import OAuthClient, OAuthCode, OAuthToken
 from rolodex.tags.models import Tag, company_tags, contact_tags
 from rolodex.tasks.models import Task
 
@@ -21,6 +22,9 @@ __all__ = [
     "Contact",
     "IdempotencyRecord",
     "Note",
+    "OAuthClient",
+    "OAuthCode",
+    "OAuthToken",
     "Tag",
     "Task",
     "User",
