@@ -151,7 +151,14 @@ async def _token_endpoint(
 @router.post("/oauth/token")
 async def token(request: Request) -> Response:
     """RFC 6749 section 3.2: authorization_code, refresh_token and client_credentials."""
-    return await _token_endpoint(request, lambda server, http: server.create_token_response(http))
+
+    def issue(server: RolodexAuthorizationServer, http: FormRequest) -> Response:
+        if not http.form.get("grant_type", [""])[0]:
+            return oauth_error("invalid_request", "Missing 'grant_type'")
+        response: Response = server.create_token_response(http)
+        return response
+
+    return await _token_endpoint(request, issue)
 
 
 @router.post("/oauth/revoke")

@@ -35,7 +35,7 @@ from authlib.oauth2.rfc6749 import (
     TokenMixin,
     grants,
 )
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
@@ -434,11 +434,29 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[mis
             raise InvalidRequestError("The client's user is deactivated")
 
 
+class UnsupportedTokenType(OAuth2Error):  # type: ignore[misc]
+    """RFC 7009 2.2.1, answered with 400 as RFC 6749 5.2 says (Authlib's uses 401)."""
+
+    error = "unsupported_token_type"
+    status_code = 400
+
+
+def _check_hint(endpoint: Any, request: OAuth2Request) -> None:
+    hint = request.form.get("token_type_hint")
+    if hint and hint not in endpoint.SUPPORTED_TOKEN_TYPES:
+        raise UnsupportedTokenType()
+
+
 class Revocation(RevocationEndpoint):  # type: ignore[misc]
-    """RFC 7009. Revoking a refresh token revokes its whole family; an access token, itself."""
+    """RFC 7009. Revoking a refresh token revokes its whole family; revoking an access
+    token revokes it and the refresh token issued with it (RFC 7009 allows both)."""
 
     CLIENT_AUTH_METHODS = ANY_METHOD
     server: RolodexAuthorizationServer
+
+    def check_params(self, request: OAuth2Request, client: Client) -> None:
+        _check_hint(self, request)
+        super().check_params(request, client)
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
         return self.server.find_token(token_string, token_type_hint)
@@ -456,6 +474,10 @@ class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
 
     CLIENT_AUTH_METHODS = SECRET_METHODS
     server: RolodexAuthorizationServer
+
+    def check_params(self, request: OAuth2Request, client: Client) -> None:
+        _check_hint(self, request)
+        super().check_params(request, client)
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
         token = self.server.find_token(token_string, token_type_hint)
