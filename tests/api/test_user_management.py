@@ -134,3 +134,15 @@ def test_users_of_another_account_are_404(tenant, make_tenant) -> None:
 def test_null_for_a_required_field_is_400(tenant) -> None:
     response = tenant.patch(f"/users/{tenant.user_id}", json={"email": None})
     assert response.status_code == 400
+
+
+def test_an_admin_cannot_mint_keys_that_carry_more_rights(tenant) -> None:
+    _, admin_key = tenant.add_user(role="admin")
+    staff_id, _ = tenant.add_user(role="member", staff=True)
+    member_id, _ = tenant.add_user()
+    for target in (tenant.user_id, staff_id):
+        response = tenant.post("/api-keys", json={"name": "x", "user_id": target}, key=admin_key)
+        assert response.status_code == 403, response.text
+    response = tenant.post("/api-keys", json={"name": "x", "user_id": member_id}, key=admin_key)
+    assert response.status_code == 201
+    assert tenant.post("/api-keys", json={"name": "x", "user_id": staff_id}).status_code == 201
