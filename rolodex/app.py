@@ -28,6 +28,9 @@ from rolodex.http.middleware import (
 from rolodex.http.ratelimit import RateLimiter
 from rolodex.idempotency.service import expired_keys_cleanup
 from rolodex.notes.routes import router as notes
+from rolodex.oauth.api import router as oauth_clients
+from rolodex.oauth.routes import router as oauth
+from rolodex.oauth.scopes import scopes_of
 from rolodex.tags.routes import router as tags
 from rolodex.tasks.routes import router as tasks
 from rolodex.webhooks.routes import router as webhooks
@@ -43,6 +46,27 @@ Every request to `/api/v1` is authenticated with an API key, sent as
 Responses use the `{"data": …}` envelope; lists add `meta` and the `X-Page`, `X-Per-Page`,
 `X-Total` and `Link` headers; errors are `{"error": {"code", "message", "request_id", "details"}}`.
 """
+
+
+def api_routes() -> APIRouter:
+    """Every route of ``/api/v1``."""
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (
+        contacts,
+        companies,
+        tasks,
+        notes,
+        appointments,
+        tags,
+        users,
+        api_keys,
+        audit_log,
+        events,
+        webhooks,
+        oauth_clients,
+    ):
+        api.include_router(router)
+    return api
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -74,22 +98,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
 
-    api = APIRouter(prefix=API_PREFIX)
-    for router in (
-        contacts,
-        companies,
-        tasks,
-        notes,
-        appointments,
-        tags,
-        users,
-        api_keys,
-        audit_log,
-        events,
-        webhooks,
-    ):
-        api.include_router(router)
+    api = api_routes()
+    app.state.oauth_scopes = scopes_of(api.routes)
     app.include_router(api)
+    app.include_router(oauth)
     app.include_router(health)
 
     install_error_handlers(app)
@@ -110,7 +122,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     )
     schema.setdefault("components", {})["securitySchemes"] = {
         "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-        "BearerAuth": {"type": "http", "scheme": "bearer", "description": "An API key."},
+        "BearerAuth": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key or an OAuth access token (`rdx_at_…`); see "
+            "`/.well-known/oauth-authorization-server`.",
+        },
         "TokenAuth": {
             "type": "apiKey",
             "in": "header",

@@ -233,6 +233,11 @@ def key_create(
     console.print("Store the key now: Rolodex keeps only its hash.", style="yellow")
 
 
+from rolodex.oauth.cli import oauth_client_app  # noqa: E402 - registered after the core commands
+
+app.add_typer(oauth_client_app, name="oauth-client")
+
+
 def main() -> None:
     """Entry point of the ``rolodex`` command."""
     from rolodex.http.errors import ApiError

@@ -122,6 +122,19 @@ class Settings(BaseSettings):
         default=None,
         description="Run the delivery worker inside `rolodex serve`; unset: only on SQLite.",
     )
+    public_url: str | None = Field(
+        default=None,
+        description="The server's external URL (the OAuth issuer); unset: the request's own.",
+    )
+    oauth_access_token_seconds: int = Field(default=3600, ge=60, le=86_400)
+    oauth_refresh_token_seconds: int = Field(default=30 * 86_400, ge=300)
+    oauth_code_seconds: int = Field(default=300, ge=10, le=600)
+    login_rate_limit: str = Field(
+        default="10/300", description="Sign-in attempts per client IP and email address."
+    )
+    token_rate_limit: str = Field(
+        default="60/60", description="Requests to the OAuth token endpoints per client."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -130,7 +143,7 @@ class Settings(BaseSettings):
         scheme, sep, rest = value.partition("://")
         return f"{_DRIVER_ALIASES.get(scheme, scheme)}{sep}{rest}"
 
-    @field_validator("rate_limit")
+    @field_validator("rate_limit", "login_rate_limit", "token_rate_limit")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         """``N/S``: N requests per S seconds, both positive integers."""

@@ -22,6 +22,9 @@ PREFIXES = {
     "webhook_attempt": "wha",
     "request": "req",
     "audit_entry": "aud",
+    "oauth_client": "ocl",
+    "oauth_code": "ocd",
+    "oauth_token": "otk",
 }
 
 _BODY = re.compile(r"^[0-9a-hjkmnp-tv-z]{26}$")

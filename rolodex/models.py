@@ -9,6 +9,7 @@ from rolodex.db import Base
 from rolodex.events.models import Event, EventSequence
 from rolodex.idempotency.models import IdempotencyRecord
 from rolodex.notes.models import Note
+from rolodex.oauth.models import OAuthClient, OAuthCode, OAuthToken
 from rolodex.tags.models import Tag, company_tags, contact_tags
 from rolodex.tasks.models import Task
 from rolodex.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -25,6 +26,9 @@ __all__ = [
     "EventSequence",
     "IdempotencyRecord",
     "Note",
+    "OAuthClient",
+    "OAuthCode",
+    "OAuthToken",
     "Tag",
     "Task",
     "User",

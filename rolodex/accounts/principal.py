@@ -24,6 +24,7 @@ class Principal:
     credential_id: str
     credential_kind: str
     key_scope: str | None
+    scopes: frozenset[str] | None = None
 
     @property
     def user_id(self) -> str:
@@ -34,7 +35,14 @@ class Principal:
         """Whether the credential grants ``scope`` (e.g. ``contacts.write``).
 
         A ``full`` key grants every scope; a ``read_only`` key every ``*.readonly`` one.
+        An OAuth token grants its ``scopes``, where ``<resource>.write`` implies
+        ``<resource>.readonly``.
         """
+        if self.scopes is not None:
+            if scope in self.scopes:
+                return True
+            resource = scope.removesuffix(READ_SUFFIX)
+            return scope.endswith(READ_SUFFIX) and resource + WRITE_SUFFIX in self.scopes
         if self.key_scope == "full":
             return True
         if self.key_scope == "read_only":

@@ -8,8 +8,16 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy import func, select
 
 from rolodex.accounts import service
+from rolodex.accounts import users as user_admin
 from rolodex.accounts.models import ApiKey, User
-from rolodex.accounts.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, UserOut
+from rolodex.accounts.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyOut,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
 from rolodex.http.envelope import (
     DataEnvelope,
     DeletedEnvelope,
@@ -80,6 +88,46 @@ async def get_me(principal: CurrentPrincipal) -> JsonResponse:
 @users.get("/{user_id}", response_model=DataEnvelope[UserOut], summary="Get a user")
 async def get_user(user_id: UserId, session: Session, principal: CurrentPrincipal) -> JsonResponse:
     return one(UserOut, await service.get_user(session, principal, user_id))
+
+
+@users.post(
+    "",
+    status_code=201,
+    response_model=DataEnvelope[UserOut],
+    summary="Create a user",
+    description="Owners and admins may; only an owner may create an owner or a staff user.",
+)
+async def create_user(
+    body: UserCreate, session: Session, principal: CurrentPrincipal
+) -> JsonResponse:
+    user = await user_admin.create_user(session, principal, body)
+    return one(UserOut, user, status_code=201, location=f"/api/v1/users/{user.id}")
+
+
+@users.patch(
+    "/{user_id}",
+    response_model=DataEnvelope[UserOut],
+    summary="Change a user",
+    description="See the permission matrix: members change only their own name, email "
+    "and password; only owners change owners, roles to owner, or staff.",
+)
+async def update_user(
+    user_id: UserId, body: UserUpdate, session: Session, principal: CurrentPrincipal
+) -> JsonResponse:
+    return one(UserOut, await user_admin.update_user(session, principal, user_id, body))
+
+
+@users.delete(
+    "/{user_id}",
+    response_model=DeletedEnvelope,
+    summary="Deactivate a user",
+    description="The user is kept (inactive) and every credential of theirs stops working.",
+)
+async def deactivate_user(
+    user_id: UserId, session: Session, principal: CurrentPrincipal
+) -> JsonResponse:
+    await user_admin.deactivate_user(session, principal, user_id)
+    return deleted()
 
 
 @api_keys.post(

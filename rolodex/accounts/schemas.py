@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, Field
 
 from rolodex.config import parse_rate_limit
 from rolodex.schemas import OutModel, WriteModel
-from rolodex.validation import RequiredText, UtcDatetime
+from rolodex.validation import Email, RequiredText, ShortText, UtcDatetime
 
 
 def _rate_limit(value: str) -> str:
@@ -76,3 +76,41 @@ class ApiKeyCreated(ApiKeyOut):
     """The creation response: the only time ``key`` is shown."""
 
     key: str = Field(description="The secret. Store it now; Rolodex keeps only its hash.")
+
+
+Password = Annotated[
+    str,
+    Field(
+        min_length=8,
+        max_length=1024,
+        description="Write-only; stored as an Argon2id hash. Without one the user cannot "
+        "sign in to the OAuth consent page (API keys still work).",
+    ),
+]
+
+
+class UserCreate(WriteModel):
+    """A new user of the account."""
+
+    read_only: ClassVar[frozenset[str]] = frozenset({"name", "account_id", "active"})
+
+    email: Email
+    first_name: ShortText | None = None
+    last_name: ShortText | None = None
+    role: Literal["owner", "admin", "member"] = "member"
+    staff: bool = False
+    password: Password | None = None
+
+
+class UserUpdate(WriteModel):
+    """Fields of a user to change; only those sent apply."""
+
+    read_only: ClassVar[frozenset[str]] = frozenset({"name", "account_id"})
+
+    email: Email | None = None
+    first_name: ShortText | None = None
+    last_name: ShortText | None = None
+    role: Literal["owner", "admin", "member"] | None = None
+    staff: bool | None = None
+    active: bool | None = None
+    password: Password | None = None

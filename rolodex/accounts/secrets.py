@@ -24,6 +24,16 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def hash_token(value: str) -> str:
+    """The SHA-256 of a random secret (OAuth client secrets, codes and tokens)."""
+    return hash_api_key(value)
+
+
+def new_token(prefix: str) -> str:
+    """A new random secret of 256 bits with a recognisable prefix (``rdx_at_``…)."""
+    return prefix + secrets.token_urlsafe(32)
+
+
 def display_prefix(key: str) -> str:
     """The first characters of a key, kept so that a user can tell keys apart."""
     return key[:_DISPLAY_PREFIX_LENGTH]

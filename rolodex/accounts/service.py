@@ -127,6 +127,9 @@ async def create_key_for(
         )
         if found is None:
             raise ValidationFailed.field("user_id", "does not name a user of this account")
+        if (found.role == "owner" or found.staff) and principal.user.role != "owner":
+            # a key of an owner or a staff user would give its maker their rights
+            raise Forbidden("Only an owner may create keys for an owner or a staff user")
         owner = found
     if not owner.active:
         raise Unprocessable("A deactivated user cannot be given a key")

@@ -38,7 +38,17 @@ AUDIT_KEY = "rolodex.audit"
 
 # Resource type by id prefix ("cnt" → "contact"). Types that are bookkeeping, not
 # resources a client changes, are never audited.
-_NOT_AUDITED = frozenset({"audit_entry", "request", "event", "webhook_delivery", "webhook_attempt"})
+_NOT_AUDITED = frozenset(
+    {
+        "audit_entry",
+        "request",
+        "event",
+        "webhook_delivery",
+        "webhook_attempt",
+        "oauth_code",
+        "oauth_token",
+    }
+)
 RESOURCE_TYPES = {prefix: name for name, prefix in PREFIXES.items() if name not in _NOT_AUDITED}
 
 # Columns that say nothing about the change itself.

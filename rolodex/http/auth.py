@@ -1,7 +1,8 @@
 """Authentication: from request headers to a :class:`Principal`.
 
 Three header styles carry the same credential: ``X-API-Key: rdx_k_…``,
-``Authorization: Bearer rdx_k_…`` and ``Authorization: Token token=rdx_k_…``.
+``Authorization: Bearer rdx_k_…`` and ``Authorization: Token token=rdx_k_…``. An OAuth
+access token (``rdx_at_…``) is accepted the same ways.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rolodex.config import Settings
 from rolodex.db import unit_of_work, utcnow
 from rolodex.http.errors import Forbidden, NotFound, Unauthorized
 from rolodex.ids import is_valid_id
+from rolodex.oauth.bearer import ACCESS_TOKEN_PREFIX, authenticate_access_token
 
 IMPERSONATE_HEADER = "x-impersonate-user-id"
 MAX_CREDENTIAL_LENGTH = 512
@@ -64,6 +66,20 @@ async def authenticate(request: Request, session: AsyncSession, settings: Settin
         )
     if len(credential) > MAX_CREDENTIAL_LENGTH:
         raise Unauthorized("The credential is not valid")
+    if credential.startswith(ACCESS_TOKEN_PREFIX):
+        principal = await authenticate_access_token(session, credential)
+    else:
+        principal = await _authenticate_key(request, session, settings, credential)
+    target = request.headers.get(IMPERSONATE_HEADER)
+    if target is not None:
+        principal = await _impersonate(session, principal, target.strip())
+    return principal
+
+
+async def _authenticate_key(
+    request: Request, session: AsyncSession, settings: Settings, credential: str
+) -> Principal:
+    """The principal of an API key."""
     digest = hash_api_key(credential)
     row = (
         await session.execute(
@@ -83,7 +99,7 @@ async def authenticate(request: Request, session: AsyncSession, settings: Settin
     if not user.active:
         raise Unauthorized("The API key's user is deactivated")
     _note_use(request, key, settings)
-    principal = Principal(
+    return Principal(
         account_id=key.account_id,
         user=user,
         impersonator=None,
@@ -91,10 +107,6 @@ async def authenticate(request: Request, session: AsyncSession, settings: Settin
         credential_kind="api_key",
         key_scope=key.scope,
     )
-    target = request.headers.get(IMPERSONATE_HEADER)
-    if target is not None:
-        principal = await _impersonate(session, principal, target.strip())
-    return principal
 
 
 def _note_use(request: Request, key: ApiKey, settings: Settings) -> None:
@@ -159,4 +171,5 @@ async def _impersonate(session: AsyncSession, principal: Principal, user_id: str
         credential_id=principal.credential_id,
         credential_kind=principal.credential_kind,
         key_scope=principal.key_scope,
+        scopes=principal.scopes,
     )

@@ -21,6 +21,7 @@ FAKE_IDS = {
     "tag_id": "tag_01jd6w3q0000000000000000aa",
     "user_id": "usr_01jd6w3q0000000000000000aa",
     "key_id": "key_01jd6w3q0000000000000000aa",
+    "client_id": "ocl_01jd6w3q0000000000000000aa",
 }
 
 

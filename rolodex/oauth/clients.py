@@ -1,0 +1,100 @@
+"""Registering and deleting OAuth clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolodex.accounts.models import User
+from rolodex.accounts.principal import Principal
+from rolodex.accounts.secrets import hash_token, new_token
+from rolodex.accounts.service import is_manager
+from rolodex.db import utcnow
+from rolodex.http.errors import Forbidden, Unprocessable, ValidationFailed
+from rolodex.ids import new_id
+from rolodex.oauth.bearer import CLIENT_SECRET_PREFIX
+from rolodex.oauth.models import OAuthClient, OAuthToken
+from rolodex.oauth.schemas import OAuthClientCreate
+from rolodex.records import get_record, soft_delete
+
+
+def check_scopes(scopes: list[str], supported: frozenset[str]) -> None:
+    """Every scope must be one the API's routes require (400 otherwise)."""
+    unknown = [scope for scope in scopes if scope not in supported]
+    if unknown:
+        raise ValidationFailed.field(
+            "scopes", f"unknown scopes {unknown}; supported: {sorted(supported)}"
+        )
+
+
+async def register_client(
+    session: AsyncSession, user: User, body: OAuthClientCreate, supported: frozenset[str]
+) -> tuple[OAuthClient, str | None]:
+    """A new client registered by ``user``; returns it and its secret (confidential only)."""
+    check_scopes(body.scopes, supported)
+    if not user.active:
+        raise Unprocessable("A deactivated user cannot register a client")
+    secret = new_token(CLIENT_SECRET_PREFIX) if body.client_type == "confidential" else None
+    client = OAuthClient(
+        id=new_id("ocl"),
+        account_id=user.account_id,
+        user_id=user.id,
+        name=body.name,
+        client_type=body.client_type,
+        secret_hash=hash_token(secret) if secret else None,
+        redirect_uris=body.redirect_uris,
+        scopes=body.scopes,
+        grant_types=body.grant_types or [],
+    )
+    session.add(client)
+    await session.flush()
+    return client, secret
+
+
+async def create_client(
+    session: AsyncSession, principal: Principal, body: OAuthClientCreate, supported: frozenset[str]
+) -> tuple[OAuthClient, str | None]:
+    """Owners and admins register clients for their account."""
+    if not is_manager(principal):
+        raise Forbidden("Only owners and admins may register OAuth clients")
+    return await register_client(session, principal.user, body, supported)
+
+
+def visible_clients(principal: Principal) -> Any:
+    """The account's live clients."""
+    return select(OAuthClient).where(
+        OAuthClient.account_id == principal.account_id, OAuthClient.deleted_at.is_(None)
+    )
+
+
+async def get_client(session: AsyncSession, principal: Principal, client_id: str) -> OAuthClient:
+    """A live client of the account, or 404."""
+    return await get_record(
+        session, OAuthClient, principal.account_id, client_id, prefix="ocl", label="OAuth client"
+    )
+
+
+async def delete_client(session: AsyncSession, principal: Principal, client_id: str) -> None:
+    """Delete a client and revoke every token it holds."""
+    client = await get_record(
+        session,
+        OAuthClient,
+        principal.account_id,
+        client_id,
+        prefix="ocl",
+        label="OAuth client",
+        for_update=True,
+    )
+    if not is_manager(principal):
+        raise Forbidden("Only owners and admins may delete OAuth clients")
+    soft_delete(client)
+    now = utcnow()
+    await session.execute(
+        update(OAuthToken)
+        .where(OAuthToken.client_id == client.id, OAuthToken.revoked_at.is_(None))
+        .values(revoked_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.flush()
