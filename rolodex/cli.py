@@ -229,6 +229,11 @@ def key_create(
     console.print("Store the key now: Rolodex keeps only its hash.", style="yellow")
 
 
+from rolodex.dataio.commands import register as register_data_commands  # noqa: E402
+
+register_data_commands(app)
+
+
 def main() -> None:
     """Entry point of the ``rolodex`` command."""
     from rolodex.http.errors import ApiError

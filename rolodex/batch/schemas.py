@@ -29,6 +29,11 @@ class BatchRequest(BaseModel):
         description="How `upsert` finds the existing record: by `email` (any case; the "
         "oldest live match) or by `id` (the item's `id`, which must exist).",
     )
+    dry_run: bool = Field(
+        default=False,
+        description="Validate and match every item, answer what would happen, write nothing "
+        "(ids of records that would be created are null).",
+    )
     items: list[dict[str, Any]] = Field(
         min_length=1,
         max_length=MAX_ITEMS,

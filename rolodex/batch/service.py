@@ -150,7 +150,8 @@ def _forget_rolled_back_audit(session: AsyncSession) -> None:
 async def run_batch(
     session: AsyncSession, kind: BatchKind, principal: Principal, batch: BatchRequest
 ) -> dict[str, Any]:
-    """Write every item in its own SAVEPOINT; the response body (results and counts)."""
+    """Write every item in its own SAVEPOINT; the response body (results and counts).
+    A dry run rolls back every savepoint, so it checks everything and writes nothing."""
     results: list[dict[str, Any]] = []
     for index, item in enumerate(batch.items):
         savepoint = await session.begin_nested()
@@ -158,7 +159,13 @@ async def run_batch(
             status, record = await _write_item(session, kind, principal, batch, item)
             await session.flush()
             data = dump(kind.out, record)
-            await savepoint.commit()
+            if batch.dry_run:
+                await savepoint.rollback()
+                _forget_rolled_back_audit(session)
+                if status == "created":
+                    data["id"] = None
+            else:
+                await savepoint.commit()
         except (ApiError, IntegrityError) as exc:
             await savepoint.rollback()
             _forget_rolled_back_audit(session)

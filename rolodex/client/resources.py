@@ -195,12 +195,13 @@ class RestorableCollection(WritableCollection[M]):
         *,
         mode: Literal["create", "upsert"] = "create",
         match_on: Literal["email", "id"] = "email",
+        dry_run: bool = False,
         idempotency_key: str | None = None,
         impersonate: str | None = None,
         request_id: str | None = None,
     ) -> BatchResult:
         """Create or upsert up to 250 records in one request; a result per item."""
-        body = {"mode": mode, "match_on": match_on, "items": items}
+        body = {"mode": mode, "match_on": match_on, "dry_run": dry_run, "items": items}
         path = f"{self.path}/batch"
         call = self._write("POST", path, body, idempotency_key, impersonate, request_id)
         return BatchResult.model_validate(self._client.request(call))
@@ -385,12 +386,13 @@ class AsyncRestorableCollection(AsyncWritableCollection[M]):
         *,
         mode: Literal["create", "upsert"] = "create",
         match_on: Literal["email", "id"] = "email",
+        dry_run: bool = False,
         idempotency_key: str | None = None,
         impersonate: str | None = None,
         request_id: str | None = None,
     ) -> BatchResult:
         """Create or upsert up to 250 records in one request; a result per item."""
-        body = {"mode": mode, "match_on": match_on, "items": items}
+        body = {"mode": mode, "match_on": match_on, "dry_run": dry_run, "items": items}
         path = f"{self.path}/batch"
         call = self._write("POST", path, body, idempotency_key, impersonate, request_id)
         return BatchResult.model_validate(await self._client.request(call))

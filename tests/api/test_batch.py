@@ -223,3 +223,23 @@ def test_companies_batch_creates_and_upserts(tenant) -> None:
     assert [(r["action"], r["changes"]) for r in rows] == [
         ("company.updated", {"name": ["Acme", "Acme Corp"]})
     ]
+
+
+def test_a_dry_run_answers_what_would_happen_and_writes_nothing(tenant) -> None:
+    existing = email()
+    first = tenant.post("/contacts", json={"first_name": "Old", "email": existing}).json()["data"]
+    fresh = email()
+    items = [
+        {"first_name": "New", "email": existing},
+        {"first_name": "Same", "email": fresh},
+        {"first_name": "Twice", "email": fresh},
+        {"email": "broken"},
+    ]
+    response = batch(tenant, items, mode="upsert", dry_run=True)
+    results = response.json()["data"]
+    assert [r["status"] for r in results] == ["updated", "created", "created", "error"]
+    assert results[0]["id"] == first["id"] and results[1]["id"] is None
+    assert results[1]["data"]["first_name"] == "Same"
+    assert tenant.get(f"/contacts/{first['id']}").json()["data"]["first_name"] == "Old"
+    assert tenant.get("/contacts", params={"email": fresh}).json()["meta"]["total"] == 0
+    assert audit_rows(tenant, response.headers["X-Request-Id"]) == []
