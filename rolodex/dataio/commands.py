@@ -21,7 +21,7 @@ from rich.table import Table
 from rolodex.client import Rolodex, RolodexError
 from rolodex.dataio.exporter import export
 from rolodex.dataio.formats import FormatError, format_of, parse_mapping
-from rolodex.dataio.importer import BATCH_SIZE, import_contacts, open_rows
+from rolodex.dataio.importer import BATCH_SIZE, CONCURRENCY, import_contacts, open_rows
 
 contacts_app = typer.Typer(help="List, show and create contacts on a server.", no_args_is_help=True)
 import_app = typer.Typer(help="Import records from CSV or JSON Lines.", no_args_is_help=True)
@@ -234,6 +234,9 @@ def import_contacts_command(
         Path | None, typer.Option(help="Write rejected rows (line, reason) to this CSV file.")
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=BATCH_SIZE)] = BATCH_SIZE,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=16, help="Batches in flight at once.")
+    ] = CONCURRENCY,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
@@ -253,6 +256,7 @@ def import_contacts_command(
                 match_on=match_on.value,
                 dry_run=dry_run,
                 batch_size=batch_size,
+                concurrency=concurrency,
                 on_start=lambda total: bar.update(task, total=max(total - (fmt == "csv"), 0)),
                 on_progress=lambda line: bar.update(task, completed=line - (fmt == "csv")),
             )

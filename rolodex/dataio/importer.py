@@ -5,8 +5,9 @@ updated, unchanged or rejected with its reasons."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from rolodex.client import Rolodex
 from rolodex.dataio.formats import CONTACT_FIELDS, Row, read_csv, read_jsonl
 
 BATCH_SIZE = 250
+CONCURRENCY = 4
 
 
 @dataclass
@@ -99,6 +101,7 @@ def import_contacts(
     match_on: Literal["email", "id"] = "email",
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
+    concurrency: int = CONCURRENCY,
     on_start: Callable[[int], None] = lambda total: None,
     on_progress: Callable[[int], None] = lambda lines: None,
 ) -> ImportReport:
@@ -107,28 +110,46 @@ def import_contacts(
     total, rows = opened
     on_start(total)
     report = ImportReport(dry_run=dry_run)
-    for chunk in _chunks(_deduplicated(rows), batch_size):
+
+    def send(chunk: list[Row]) -> list[tuple[Row, Any]]:
         valid = [row for row in chunk if row.item is not None]
+        if not valid:
+            return []
+        result = client.contacts.batch(
+            [row.item for row in valid if row.item is not None],
+            mode=mode,
+            match_on=match_on,
+            dry_run=dry_run,
+        )
+        return list(zip(valid, result.data, strict=True))
+
+    def record(chunk: list[Row], outcomes: list[tuple[Row, Any]]) -> None:
         for row in chunk:
             if row.item is None:
                 report.counts["rejected"] += 1
                 report.rejected.append(Rejected(row.line, row.problems))
-        if valid:
-            result = client.contacts.batch(
-                [row.item for row in valid if row.item is not None],
-                mode=mode,
-                match_on=match_on,
-                dry_run=dry_run,
-            )
-            for row, outcome in zip(valid, result.data, strict=True):
-                if outcome.status == "error" and outcome.error is not None:
-                    report.counts["rejected"] += 1
-                    problems = outcome.error.details or [
-                        {"field": None, "message": outcome.error.message}
-                    ]
-                    report.rejected.append(Rejected(row.line, problems))
-                else:
-                    report.counts[outcome.status] += 1
+        for row, outcome in outcomes:
+            if outcome.status == "error" and outcome.error is not None:
+                report.counts["rejected"] += 1
+                problems = outcome.error.details or [
+                    {"field": None, "message": outcome.error.message}
+                ]
+                report.rejected.append(Rejected(row.line, problems))
+            else:
+                report.counts[outcome.status] += 1
         on_progress(chunk[-1].line)
+
+    # Batches go out ``concurrency`` at a time; rows never share an email across batches
+    # (de-duplication rejects repeats first), so their order between batches is free.
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        pending: deque[tuple[list[Row], Future[list[tuple[Row, Any]]]]] = deque()
+        for chunk in _chunks(_deduplicated(rows), batch_size):
+            pending.append((chunk, pool.submit(send, chunk)))
+            if len(pending) >= concurrency:
+                done, future = pending.popleft()
+                record(done, future.result())
+        while pending:
+            done, future = pending.popleft()
+            record(done, future.result())
     report.rejected.sort(key=lambda r: r.line)
     return report
