@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rolodex.http.errors import ErrorDetail
+from rolodex.validation import Bool
 
 MAX_ITEMS = 250
 Mode = Literal["create", "upsert"]
@@ -29,7 +30,7 @@ class BatchRequest(BaseModel):
         description="How `upsert` finds the existing record: by `email` (any case; the "
         "oldest live match) or by `id` (the item's `id`, which must exist).",
     )
-    dry_run: bool = Field(
+    dry_run: Bool = Field(
         default=False,
         description="Validate and match every item, answer what would happen, write nothing "
         "(ids of records that would be created are null).",
