@@ -36,6 +36,7 @@ ApiKeyOption = Annotated[
     typer.Option("--api-key", envvar="ROLODEX_API_KEY", help="An API key (rdx_k_…)."),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+TIMEOUT = 300.0
 TABLE_COLUMNS = ("id", "name", "email", "phone", "tags", "updated_at")
 
 
@@ -83,7 +84,9 @@ def _client(url: str, api_key: str | None) -> Rolodex:
         raise ValueError("an API key is needed: --api-key or ROLODEX_API_KEY")
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"--url must start with http:// or https://, not {url!r}")
-    return Rolodex(api_key, base_url=url)
+    # A batch of 250 can take a while on a busy server: a short timeout would only make
+    # the retry meet the first attempt still running (409) instead of its answer.
+    return Rolodex(api_key, base_url=url, timeout=TIMEOUT, max_retries=5)
 
 
 def _progress(enabled: bool) -> Progress:
