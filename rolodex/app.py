@@ -13,6 +13,8 @@ from rolodex import __version__
 from rolodex.accounts.routes import api_keys, users
 from rolodex.appointments.routes import router as appointments
 from rolodex.audit.routes import router as audit_log
+from rolodex.batch.routes import companies_router as companies_batch
+from rolodex.batch.routes import contacts_router as contacts_batch
 from rolodex.companies.routes import router as companies
 from rolodex.config import Settings, get_settings
 from rolodex.contacts.routes import router as contacts
@@ -52,6 +54,8 @@ def api_routes() -> APIRouter:
     """Every route of ``/api/v1``."""
     api = APIRouter(prefix=API_PREFIX)
     for router in (
+        contacts_batch,
+        companies_batch,
         contacts,
         companies,
         tasks,

@@ -237,6 +237,10 @@ from rolodex.oauth.cli import oauth_client_app  # noqa: E402 - registered after 
 
 app.add_typer(oauth_client_app, name="oauth-client")
 
+from rolodex.dataio.commands import register as register_data_commands  # noqa: E402
+
+register_data_commands(app)
+
 
 def main() -> None:
     """Entry point of the ``rolodex`` command."""

@@ -102,6 +102,11 @@ def bind_preconditions(request: Request) -> None:
     _CURRENT.set(conditions)
 
 
+def ignore_preconditions() -> None:
+    """For writes of many records at once (batches): no conditional header applies."""
+    _CURRENT.set(None)
+
+
 def check_precondition(record: Any, label: str = "resource") -> None:
     """Refuse the write (``412 PRECONDITION_FAILED``) when the request's ``If-Match`` does
     not name the record's current ETag, or its ``If-None-Match`` does.

@@ -1,0 +1,1 @@
+"""Batch writes: up to 250 contacts or companies created or upserted in one request."""

@@ -1,0 +1,85 @@
+"""``POST /contacts/batch`` and ``POST /companies/batch``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rolodex.batch.schemas import BatchRequest, BatchResponse
+from rolodex.batch.service import BatchKind, run_batch
+from rolodex.companies import service as companies
+from rolodex.companies.models import Company
+from rolodex.companies.schemas import CompanyOut, CompanyPatch, CompanyWrite
+from rolodex.contacts import service as contacts
+from rolodex.contacts.models import Contact
+from rolodex.contacts.schemas import ContactOut, ContactPatch, ContactWrite
+from rolodex.http.conditional import ignore_preconditions
+from rolodex.http.envelope import JsonResponse
+from rolodex.http.pipeline import CurrentPrincipal, Session, api_router
+
+DESCRIPTION = """\
+Up to 250 items in one request, counted once against the rate limit. Each item is written
+as the single-item route writes it (validation, references, tags, audit log), in its own
+savepoint: valid items land even when others fail. The answer is `200` with one result
+per item, in order: `created`, `updated`, `unchanged` or `error` (with the code, message
+and details the single-item route would give). An `Idempotency-Key` covers the whole
+batch. `If-Match` does not apply to a batch and is ignored.
+"""
+
+
+async def _patch_contact(session: Any, principal: Any, record_id: str, body: Any) -> Any:
+    return await contacts.update_contact(session, principal, record_id, body, replace=False)
+
+
+async def _patch_company(session: Any, principal: Any, record_id: str, body: Any) -> Any:
+    return await companies.update_company(session, principal, record_id, body, replace=False)
+
+
+CONTACTS = BatchKind(
+    label="contact",
+    prefix="cnt",
+    model=Contact,
+    write=ContactWrite,
+    patch=ContactPatch,
+    out=ContactOut,
+    create=contacts.create_contact,
+    update=_patch_contact,
+)
+COMPANIES = BatchKind(
+    label="company",
+    prefix="cmp",
+    model=Company,
+    write=CompanyWrite,
+    patch=CompanyPatch,
+    out=CompanyOut,
+    create=companies.create_company,
+    update=_patch_company,
+)
+
+contacts_router = api_router("contacts", prefix="/contacts", tags=["Contacts"])
+companies_router = api_router("companies", prefix="/companies", tags=["Companies"])
+
+
+@contacts_router.post(
+    "/batch",
+    response_model=BatchResponse,
+    summary="Create or upsert up to 250 contacts",
+    description=DESCRIPTION,
+)
+async def batch_contacts(
+    body: BatchRequest, session: Session, principal: CurrentPrincipal
+) -> JsonResponse:
+    ignore_preconditions()
+    return JsonResponse(await run_batch(session, CONTACTS, principal, body))
+
+
+@companies_router.post(
+    "/batch",
+    response_model=BatchResponse,
+    summary="Create or upsert up to 250 companies",
+    description=DESCRIPTION,
+)
+async def batch_companies(
+    body: BatchRequest, session: Session, principal: CurrentPrincipal
+) -> JsonResponse:
+    ignore_preconditions()
+    return JsonResponse(await run_batch(session, COMPANIES, principal, body))

@@ -1,0 +1,330 @@
+"""``rolodex contacts``, ``rolodex import`` and ``rolodex export``: data commands that talk
+to any Rolodex server through the client library (``--url``/``--api-key``, or
+``ROLODEX_URL``/``ROLODEX_API_KEY``). A failure is one ``error: …`` line and exit code 1."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rolodex.client import Rolodex, RolodexError
+from rolodex.dataio.exporter import export
+from rolodex.dataio.formats import FormatError, format_of, parse_mapping
+from rolodex.dataio.importer import BATCH_SIZE, CONCURRENCY, import_contacts, open_rows
+
+contacts_app = typer.Typer(help="List, show and create contacts on a server.", no_args_is_help=True)
+import_app = typer.Typer(help="Import records from CSV or JSON Lines.", no_args_is_help=True)
+err = Console(stderr=True)
+
+Url = Annotated[
+    str,
+    typer.Option("--url", envvar="ROLODEX_URL", help="The server's base URL."),
+]
+ApiKeyOption = Annotated[
+    str | None,
+    typer.Option("--api-key", envvar="ROLODEX_API_KEY", help="An API key (rdx_k_…)."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+TIMEOUT = 300.0
+TABLE_COLUMNS = ("id", "name", "email", "phone", "tags", "updated_at")
+
+
+class FileFormat(StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+class ExportKind(StrEnum):
+    contacts = "contacts"
+    companies = "companies"
+    tasks = "tasks"
+    notes = "notes"
+
+
+class Mode(StrEnum):
+    upsert = "upsert"
+    create = "create"
+
+
+class MatchOn(StrEnum):
+    email = "email"
+    id = "id"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the data commands to the ``rolodex`` command."""
+    app.add_typer(contacts_app, name="contacts")
+    app.add_typer(import_app, name="import")
+    app.command("export")(export_command)
+
+
+@contextmanager
+def _failures() -> Iterator[None]:
+    """Any failure as one ``error:`` line and exit code 1."""
+    try:
+        yield
+    except (RolodexError, FormatError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _client(url: str, api_key: str | None) -> Rolodex:
+    if not api_key:
+        raise ValueError("an API key is needed: --api-key or ROLODEX_API_KEY")
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"--url must start with http:// or https://, not {url!r}")
+    # A batch of 250 can take a while on a busy server: a short timeout would only make
+    # the retry meet the first attempt still running (409) instead of its answer.
+    return Rolodex(api_key, base_url=url, timeout=TIMEOUT, max_retries=5)
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not enabled,
+        transient=False,
+    )
+
+
+@contacts_app.command("list")
+def contacts_list(
+    url: Url = "http://127.0.0.1:8000",
+    api_key: ApiKeyOption = None,
+    q: Annotated[str | None, typer.Option(help="Part of name, email, phone, company.")] = None,
+    email: Annotated[str | None, typer.Option(help="Exact email, any case.")] = None,
+    tags: Annotated[str | None, typer.Option(help="Comma-separated tag names.")] = None,
+    updated_after: Annotated[str | None, typer.Option(help="ISO 8601 time.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many contacts.")] = 25,
+    as_json: AsJson = False,
+) -> None:
+    """List contacts (newest first; oldest change first with --updated-after)."""
+    with _failures():
+        client = _client(url, api_key)
+        pager = client.contacts.list(
+            per_page=min(limit, 250), q=q, email=email, tags=tags, updated_after=updated_after
+        )
+        rows: list[dict[str, Any]] = []
+        for contact in pager:
+            rows.append(contact.to_dict())
+            if len(rows) >= limit:
+                break
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(*TABLE_COLUMNS)
+    for row in rows:
+        table.add_row(*(_text(row.get(c)) for c in TABLE_COLUMNS))
+    _out().print(table)
+
+
+def _out() -> Console:
+    """Standard output; wide when piped, so that ids are never cut."""
+    return Console(width=None if sys.stdout.isatty() else 240)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _show(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    table = Table("field", "value", show_header=False)
+    for name, value in data.items():
+        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else _text(value)
+        table.add_row(name, shown)
+    _out().print(table)
+
+
+@contacts_app.command("get")
+def contacts_get(
+    contact_id: Annotated[str, typer.Argument(help="A contact id (cnt_…).")],
+    url: Url = "http://127.0.0.1:8000",
+    api_key: ApiKeyOption = None,
+    as_json: AsJson = False,
+) -> None:
+    """Show one contact."""
+    with _failures():
+        data = _client(url, api_key).contacts.get(contact_id).to_dict()
+    _show(data, as_json)
+
+
+@contacts_app.command("create")
+def contacts_create(
+    url: Url = "http://127.0.0.1:8000",
+    api_key: ApiKeyOption = None,
+    first_name: Annotated[str | None, typer.Option()] = None,
+    last_name: Annotated[str | None, typer.Option()] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="A tag name; repeat for more.")] = None,
+    field: Annotated[
+        list[str] | None,
+        typer.Option(help="Any other field as NAME=VALUE (JSON values allowed); repeatable."),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Create a contact."""
+    with _failures():
+        body: dict[str, Any] = {
+            k: v
+            for k, v in {
+                "first_name": first_name,
+                "last_name": last_name,
+                "email": email,
+                "phone": phone,
+            }.items()
+            if v is not None
+        }
+        if tag:
+            body["tags"] = tag
+        for pair in field or []:
+            name, sep, raw = pair.partition("=")
+            if not sep or not name:
+                raise ValueError(f"--field {pair!r}: write it as NAME=VALUE")
+            try:
+                body[name] = json.loads(raw)
+            except ValueError:
+                body[name] = raw
+        data = _client(url, api_key).contacts.create(body).to_dict()
+    _show(data, as_json)
+
+
+@import_app.command("contacts")
+def import_contacts_command(
+    file: Annotated[Path, typer.Argument(help="A .csv or .jsonl file.")],
+    url: Url = "http://127.0.0.1:8000",
+    api_key: ApiKeyOption = None,
+    file_format: Annotated[
+        FileFormat | None, typer.Option("--format", help="Default: from the extension.")
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="COLUMN=FIELD (address.city, custom_fields.KEY too), or COLUMN=- to skip a "
+            "column; repeatable.",
+        ),
+    ] = None,
+    mode: Annotated[
+        Mode, typer.Option(help="upsert: update contacts matched by --match-on.")
+    ] = Mode.upsert,
+    match_on: Annotated[MatchOn, typer.Option(help="How upsert finds a contact.")] = MatchOn.email,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write rejected rows (line, reason) to this CSV file.")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=BATCH_SIZE)] = BATCH_SIZE,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=16, help="Batches in flight at once.")
+    ] = CONCURRENCY,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Import contacts; rows repeating an email of an earlier row are rejected."""
+    with _failures():
+        if not file.is_file():
+            raise ValueError(f"{file} is not a readable file")
+        fmt = format_of(str(file), file_format.value if file_format else None)
+        client = _client(url, api_key)
+        opened = open_rows(file, fmt, parse_mapping(map_ or []))
+        with _progress(progress) as bar:
+            task = bar.add_task("dry run" if dry_run else "importing", total=None)
+            result = import_contacts(
+                client,
+                opened,
+                mode=mode.value,
+                match_on=match_on.value,
+                dry_run=dry_run,
+                batch_size=batch_size,
+                concurrency=concurrency,
+                on_start=lambda total: bar.update(task, total=max(total - (fmt == "csv"), 0)),
+                on_progress=lambda line: bar.update(task, completed=line - (fmt == "csv")),
+            )
+        if report is not None:
+            with report.open("w", newline="", encoding="utf-8") as out:
+                writer = csv.writer(out)
+                writer.writerow(["line", "reason"])
+                for rejected in result.rejected:
+                    writer.writerow([rejected.line, rejected.reason()])
+    summary = result.as_dict()
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    verb = "would be" if dry_run else "were"
+    print(
+        f"{summary['rows']} rows: {summary['created']} {verb} created, {summary['updated']} "
+        f"updated, {summary['unchanged']} unchanged, {len(result.rejected)} rejected"
+    )
+    for rejected in result.rejected[:50]:
+        print(f"  line {rejected.line}: {rejected.reason()}")
+    if len(result.rejected) > 50:
+        print(f"  … and {len(result.rejected) - 50} more (see --report)")
+
+
+def export_command(
+    kind: Annotated[ExportKind, typer.Argument(help="contacts, companies, tasks or notes.")],
+    file: Annotated[str, typer.Argument(help="Output file (.csv or .jsonl), or - for stdout.")],
+    url: Url = "http://127.0.0.1:8000",
+    api_key: ApiKeyOption = None,
+    file_format: Annotated[
+        FileFormat | None, typer.Option("--format", help="Default: from the extension.")
+    ] = None,
+    updated_after: Annotated[
+        str | None, typer.Option(help="Only records changed after this ISO 8601 time.")
+    ] = None,
+    include_deleted: Annotated[
+        bool, typer.Option(help="Include deleted records (with deleted_at).")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Export every record of a kind, oldest change first."""
+    with _failures():
+        fmt = format_of(file, file_format.value if file_format else None)
+        client = _client(url, api_key)
+        to_stdout = file == "-"
+        target = (
+            nullcontext(sys.stdout)
+            if to_stdout
+            else open(  # noqa: SIM115
+                file, "w", newline="", encoding="utf-8"
+            )
+        )
+        with target as out, _progress(progress and not to_stdout) as bar:
+            task = bar.add_task(f"exporting {kind.value}", total=None)
+            result = export(
+                client,
+                kind.value,
+                out,
+                file_format=fmt,
+                updated_after=updated_after,
+                include_deleted=include_deleted,
+                on_start=lambda total: bar.update(task, total=total),
+                on_progress=lambda rows: bar.update(task, completed=rows),
+            )
+    if not to_stdout:
+        print(f"{result.rows} {kind.value} written to {file}")
+        if result.newest_updated_at:
+            print(f"next incremental export: --updated-after {result.newest_updated_at}")

@@ -1,0 +1,245 @@
+"""Batch writes: POST /contacts/batch and /companies/batch — per-item results, valid items
+landing beside failing ones, upserts by email and by id, one audit row (hence one event)
+per changed record with the batch's request id, idempotency and the rate limit."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+API_BATCH = "/contacts/batch"
+
+
+def email() -> str:
+    return f"b-{secrets.token_hex(5)}@example.com"
+
+
+def batch(tenant, items: list[dict[str, Any]], path: str = API_BATCH, **body: Any):
+    return tenant.post(path, json={"items": items, **body})
+
+
+def audit_rows(tenant, request_id: str) -> list[dict]:
+    response = tenant.get("/audit-log", params={"request_id": request_id, "per_page": 250})
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+def test_valid_items_land_beside_invalid_ones_with_per_item_errors(tenant) -> None:
+    good = [email(), email()]
+    response = batch(
+        tenant,
+        [
+            {"first_name": "Ada", "email": good[0], "tags": ["vip"]},
+            {"first_name": "Bad", "email": "not-an-email"},
+            {"last_name": "Lovelace", "email": good[1]},
+            {"description": "no identifying field"},
+            {"first_name": "X", "unknown": 1},
+            {"first_name": "Y", "company_id": "cmp_01jd6w3q0000000000000000zz"},
+        ],
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    statuses = [r["status"] for r in body["data"]]
+    assert statuses == ["created", "error", "created", "error", "error", "error"]
+    assert [r["index"] for r in body["data"]] == list(range(6))
+    assert body["meta"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 4}
+    bad_email = body["data"][1]["error"]
+    assert bad_email["code"] == "VALIDATION_ERROR"
+    assert bad_email["details"][0]["field"] == "email"
+    assert body["data"][4]["error"]["details"][0]["field"] == "unknown"
+    assert body["data"][5]["error"]["details"][0]["field"] == "company_id"
+    assert body["data"][0]["data"]["tags"] == ["vip"]
+    for address in good:
+        found = tenant.get("/contacts", params={"email": address}).json()["data"]
+        assert len(found) == 1
+    assert tenant.get("/contacts", params={"q": "Bad"}).json()["meta"]["total"] == 0
+
+    rows = audit_rows(tenant, response.headers["X-Request-Id"])
+    created_ids = {r["id"] for r in body["data"] if r["status"] == "created"}
+    contact_rows = [r for r in rows if r["resource_type"] == "contact"]
+    assert {r["resource_id"] for r in contact_rows} == created_ids
+    assert all(r["action"] == "contact.created" for r in contact_rows)
+    assert all(r["request_id"] == response.headers["X-Request-Id"] for r in rows)
+
+
+def test_upsert_by_email_updates_matches_creates_others_and_then_changes_nothing(tenant) -> None:
+    existing = email()
+    first = tenant.post("/contacts", json={"first_name": "Old", "email": existing}).json()["data"]
+    fresh = email()
+    items = [
+        {"first_name": "New", "email": existing.upper()},
+        {"first_name": "Fresh", "email": fresh, "job_title": "CTO"},
+    ]
+    response = batch(tenant, items, mode="upsert", match_on="email")
+    body = response.json()
+    assert [r["status"] for r in body["data"]] == ["updated", "created"], body
+    assert body["data"][0]["id"] == first["id"]
+    assert body["data"][0]["data"]["first_name"] == "New"
+    rows = audit_rows(tenant, response.headers["X-Request-Id"])
+    actions = sorted((r["action"], r["resource_id"]) for r in rows)
+    assert actions == sorted(
+        [("contact.updated", first["id"]), ("contact.created", body["data"][1]["id"])]
+    )
+    updated_row = next(r for r in rows if r["action"] == "contact.updated")
+    assert updated_row["changes"] == {"first_name": ["Old", "New"]}
+
+    again = batch(tenant, items, mode="upsert", match_on="email")
+    assert [r["status"] for r in again.json()["data"]] == ["unchanged", "unchanged"]
+    assert again.json()["meta"]["unchanged"] == 2
+    assert audit_rows(tenant, again.headers["X-Request-Id"]) == []
+    assert tenant.get("/contacts", params={"email": fresh}).json()["meta"]["total"] == 1
+
+
+def test_upsert_by_email_needs_an_email(tenant) -> None:
+    response = batch(tenant, [{"first_name": "Nomail"}], mode="upsert", match_on="email")
+    result = response.json()["data"][0]
+    assert result["status"] == "error"
+    assert result["error"]["details"] == [
+        {"field": "email", "message": "is required to match on email"}
+    ]
+
+
+def test_upsert_by_id_updates_and_refuses_unknown_missing_and_foreign_ids(
+    tenant, make_tenant
+) -> None:
+    mine = tenant.post("/contacts", json={"first_name": "Mine"}).json()["data"]
+    other = make_tenant()
+    theirs = other.post("/contacts", json={"first_name": "Theirs"}).json()["data"]
+    response = batch(
+        tenant,
+        [
+            {"id": mine["id"], "last_name": "Updated"},
+            {"id": theirs["id"], "last_name": "Hijacked"},
+            {"id": "cnt_01jd6w3q0000000000000000zz", "last_name": "Ghost"},
+            {"last_name": "No id"},
+            {"id": "cmp_01jd6w3q0000000000000000zz", "last_name": "Wrong prefix"},
+        ],
+        mode="upsert",
+        match_on="id",
+    )
+    results = response.json()["data"]
+    assert [r["status"] for r in results] == ["updated", "error", "error", "error", "error"]
+    assert [r["error"]["code"] for r in results[1:]] == [
+        "NOT_FOUND",
+        "NOT_FOUND",
+        "VALIDATION_ERROR",
+        "NOT_FOUND",
+    ]
+    assert tenant.get(f"/contacts/{mine['id']}").json()["data"]["last_name"] == "Updated"
+    assert other.get(f"/contacts/{theirs['id']}").json()["data"]["last_name"] is None
+
+
+def test_create_mode_creates_even_when_the_email_exists(tenant) -> None:
+    address = email()
+    tenant.post("/contacts", json={"email": address})
+    response = batch(tenant, [{"email": address}], mode="create")
+    assert response.json()["data"][0]["status"] == "created"
+    assert tenant.get("/contacts", params={"email": address}).json()["meta"]["total"] == 2
+
+
+def test_the_body_itself_is_validated(tenant) -> None:
+    for body in (
+        {"items": []},
+        {"items": [{"first_name": "a"}] * 251},
+        {"items": [{"first_name": "a"}], "mode": "merge"},
+        {"items": [{"first_name": "a"}], "match_on": "phone"},
+        {"items": ["not an object"]},
+        {"items": [{"first_name": "a"}], "extra": True},
+        {},
+    ):
+        response = tenant.post(API_BATCH, json=body)
+        assert response.status_code == 400, (body, response.text)
+        assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_250_items_are_accepted(tenant) -> None:
+    items = [{"first_name": f"Bulk {i}", "email": email()} for i in range(250)]
+    response = batch(tenant, items)
+    assert response.status_code == 200, response.text
+    assert response.json()["meta"]["created"] == 250
+
+
+def test_read_only_keys_cannot_batch(tenant) -> None:
+    response = tenant.post(
+        API_BATCH, json={"items": [{"first_name": "a"}]}, key=tenant.new_key("read_only")
+    )
+    assert response.status_code == 403
+
+
+def test_an_idempotency_key_covers_the_whole_batch(tenant) -> None:
+    items = [{"email": email()}, {"email": email()}, {"email": "broken"}]
+    headers = {"Idempotency-Key": f"batch-{secrets.token_hex(6)}"}
+    first = tenant.post(API_BATCH, json={"items": items}, headers=headers)
+    again = tenant.post(API_BATCH, json={"items": items}, headers=headers)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json()
+    for item in items[:2]:
+        assert tenant.get("/contacts", params={"email": item["email"]}).json()["meta"]["total"] == 1
+
+
+def test_a_batch_counts_once_against_the_rate_limit(tenant) -> None:
+    before = tenant.get("/users/me")
+    items = [{"first_name": f"n{i}"} for i in range(50)]
+    during = batch(tenant, items)
+    assert during.status_code == 200
+    remaining = int(before.headers["X-RateLimit-Remaining"])
+    assert int(during.headers["X-RateLimit-Remaining"]) == remaining - 1
+
+
+def test_if_match_does_not_apply_to_a_batch(tenant) -> None:
+    contact = tenant.post("/contacts", json={"first_name": "A", "email": email()}).json()["data"]
+    response = tenant.post(
+        API_BATCH,
+        json={
+            "items": [{"id": contact["id"], "first_name": "B"}],
+            "mode": "upsert",
+            "match_on": "id",
+        },
+        headers={"If-Match": '"stale"'},
+    )
+    assert response.json()["data"][0]["status"] == "updated"
+
+
+def test_companies_batch_creates_and_upserts(tenant) -> None:
+    address = email()
+    response = batch(
+        tenant,
+        [{"name": "Acme", "email": address}, {"email": email()}, {"name": "Beta", "type": "x"}],
+        path="/companies/batch",
+        mode="upsert",
+    )
+    body = response.json()
+    assert [r["status"] for r in body["data"]] == ["created", "error", "error"]
+    assert body["data"][1]["error"]["details"][0]["field"] == "name"
+    again = batch(
+        tenant,
+        [{"name": "Acme Corp", "email": address}],
+        path="/companies/batch",
+        mode="upsert",
+    )
+    result = again.json()["data"][0]
+    assert result["status"] == "updated" and result["id"] == body["data"][0]["id"]
+    rows = audit_rows(tenant, again.headers["X-Request-Id"])
+    assert [(r["action"], r["changes"]) for r in rows] == [
+        ("company.updated", {"name": ["Acme", "Acme Corp"]})
+    ]
+
+
+def test_a_dry_run_answers_what_would_happen_and_writes_nothing(tenant) -> None:
+    existing = email()
+    first = tenant.post("/contacts", json={"first_name": "Old", "email": existing}).json()["data"]
+    fresh = email()
+    items = [
+        {"first_name": "New", "email": existing},
+        {"first_name": "Same", "email": fresh},
+        {"first_name": "Twice", "email": fresh},
+        {"email": "broken"},
+    ]
+    response = batch(tenant, items, mode="upsert", dry_run=True)
+    results = response.json()["data"]
+    assert [r["status"] for r in results] == ["updated", "created", "created", "error"]
+    assert results[0]["id"] == first["id"] and results[1]["id"] is None
+    assert results[1]["data"]["first_name"] == "Same"
+    assert tenant.get(f"/contacts/{first['id']}").json()["data"]["first_name"] == "Old"
+    assert tenant.get("/contacts", params={"email": fresh}).json()["meta"]["total"] == 0
+    assert audit_rows(tenant, response.headers["X-Request-Id"]) == []

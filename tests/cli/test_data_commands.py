@@ -1,0 +1,443 @@
+"""The data commands against a live server: contacts list/get/create, import (round trip
+of every field, upsert twice changing nothing, dry run, mapping, malformed rows reported
+row by row while good rows land) and export (every kind, incremental)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import LiveServer, Tenant
+
+ADDRESS = ("line1", "line2", "city", "state", "postal_code", "country")
+
+
+def rolodex(
+    server: LiveServer, tenant: Tenant, *args: str, cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ROLODEX_URL": server.url, "ROLODEX_API_KEY": tenant.key}
+    return subprocess.run(
+        [sys.executable, "-m", "rolodex", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 1, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+def full_row(i: int, tag: str) -> dict[str, str]:
+    """A contact with every writable field set (CSV cells)."""
+    return {
+        "first_name": f"Fïrst {i}",
+        "last_name": f'O\'Last, "{i}"',
+        "email": f"row{i}-{tag}@example.com",
+        "phone": f"+49 30 {i:06d}",
+        "mobile_phone": f"+49 170 {i:06d}",
+        "title": "Dr." if i % 2 else "",
+        "job_title": f"Engineer\nline two {i}",
+        "gender": "female" if i % 3 else "male",
+        "birthday": f"19{50 + i % 50:02d}-0{1 + i % 9}-1{i % 10}",
+        "website": f"https://example.com/{i}",
+        "address.line1": f"Street {i}",
+        "address.line2": "" if i % 4 else "Back building",
+        "address.city": "Berlin",
+        "address.state": "",
+        "address.postal_code": f"{10000 + i}",
+        "address.country": "DE",
+        "source": "import",
+        "timezone": "Europe/Berlin",
+        "do_not_contact": "true" if i % 5 == 0 else "false",
+        "description": f"Row {i} — ünïcödé ✓",
+        "tags": "customer,vip" if i % 2 else "lead",
+        "custom_fields": json.dumps({"score": i, "nested": {"a": [1, "x"]}}, sort_keys=True),
+    }
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def audit_count(tenant: Tenant) -> int:
+    return int(tenant.get("/audit-log", params={"per_page": 1}).json()["meta"]["total"])
+
+
+def test_contacts_create_get_and_list(
+    live_server: LiveServer, tenant: Tenant, tmp_path: Path
+) -> None:
+    email = f"cli-{secrets.token_hex(4)}@example.com"
+    created = json.loads(
+        ok(
+            rolodex(
+                live_server,
+                tenant,
+                "contacts",
+                "create",
+                "--first-name",
+                "Ada",
+                "--email",
+                email,
+                "--tag",
+                "vip",
+                "--field",
+                'custom_fields={"k": 1}',
+                "--json",
+                cwd=tmp_path,
+            )
+        )
+    )
+    assert created["email"] == email and created["tags"] == ["vip"]
+    assert created["custom_fields"] == {"k": 1}
+    got = json.loads(
+        ok(rolodex(live_server, tenant, "contacts", "get", created["id"], "--json", cwd=tmp_path))
+    )
+    assert got == created
+    table = ok(rolodex(live_server, tenant, "contacts", "list", "--email", email, cwd=tmp_path))
+    assert created["id"] in table and "Ada" in table
+    listed = json.loads(
+        ok(rolodex(live_server, tenant, "contacts", "list", "--json", "--limit", "1", cwd=tmp_path))
+    )
+    assert len(listed) == 1
+
+    missing = rolodex(
+        live_server, tenant, "contacts", "get", "cnt_01jd6w3q0000000000000000zz", cwd=tmp_path
+    )
+    assert "404 NOT_FOUND" in one_line_error(missing)
+    invalid = rolodex(live_server, tenant, "contacts", "create", "--email", "nope", cwd=tmp_path)
+    assert "VALIDATION_ERROR" in one_line_error(invalid)
+    bad_key = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rolodex",
+            "contacts",
+            "list",
+            "--url",
+            live_server.url,
+            "--api-key",
+            "rdx_k_wrong",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ROLODEX_")},
+    )
+    assert "401 UNAUTHORIZED" in one_line_error(bad_key)
+    no_key = subprocess.run(
+        [sys.executable, "-m", "rolodex", "contacts", "list", "--url", live_server.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ROLODEX_")},
+    )
+    assert "API key" in one_line_error(no_key)
+    unreachable = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rolodex",
+            "contacts",
+            "list",
+            "--url",
+            "http://127.0.0.1:1",
+            "--api-key",
+            "rdx_k_x",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert "failed" in one_line_error(unreachable)
+
+
+def test_import_and_export_round_trip_every_field_and_upsert_twice_changes_nothing(
+    live_server: LiveServer, tenant: Tenant, tmp_path: Path
+) -> None:
+    tag = secrets.token_hex(3)
+    rows = [full_row(i, tag) for i in range(300)]
+    source = tmp_path / "contacts.csv"
+    write_csv(source, rows)
+    report = json.loads(
+        ok(
+            rolodex(
+                live_server,
+                tenant,
+                "import",
+                "contacts",
+                str(source),
+                "--json",
+                "--no-progress",
+                cwd=tmp_path,
+            )
+        )
+    )
+    assert report["created"] == 300 and report["rejected"] == [], report
+
+    exported = tmp_path / "export.csv"
+    out = ok(rolodex(live_server, tenant, "export", "contacts", str(exported), cwd=tmp_path))
+    assert "300 contacts written" in out
+    back = {row["email"]: row for row in read_csv(exported)}
+    assert len(back) == 300
+    for row in rows:
+        got = back[row["email"]]
+        for column, value in row.items():
+            if column == "custom_fields":
+                assert json.loads(got[column]) == json.loads(value), column
+            elif column == "tags":
+                assert sorted(got[column].split(",")) == sorted(value.split(",")), column
+            else:
+                assert got[column] == value, (column, got[column], value)
+        assert got["id"].startswith("cnt_") and got["owner_id"] == tenant.user_id
+
+    before = audit_count(tenant)
+    again = json.loads(
+        ok(
+            rolodex(
+                live_server,
+                tenant,
+                "import",
+                "contacts",
+                str(source),
+                "--json",
+                "--no-progress",
+                cwd=tmp_path,
+            )
+        )
+    )
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 300), again
+    # The exported file itself, ids and timestamps included, also changes nothing.
+    third = json.loads(
+        ok(
+            rolodex(
+                live_server,
+                tenant,
+                "import",
+                "contacts",
+                str(exported),
+                "--json",
+                "--no-progress",
+                cwd=tmp_path,
+            )
+        )
+    )
+    assert third["unchanged"] == 300, third
+    assert audit_count(tenant) == before
+
+    # JSON Lines: export, then import into another account, field for field.
+    jsonl = tmp_path / "export.jsonl"
+    ok(rolodex(live_server, tenant, "export", "contacts", str(jsonl), cwd=tmp_path))
+    lines = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 300 and lines[0]["object"] == "contact"
+
+
+def test_a_malformed_csv_is_reported_row_by_row_and_the_good_rows_land(
+    live_server: LiveServer, tenant: Tenant, tmp_path: Path
+) -> None:
+    tag = secrets.token_hex(3)
+    good = [f"good{i}-{tag}@example.com" for i in range(3)]
+    content = (
+        "first_name,last_name,email\n"
+        f"Ana,One,{good[0]}\n"  # line 2
+        "B\xe9a,Latin1,latin@example.com\n".encode("latin-1").decode("latin-1")  # placeholder
+    )
+    raw = (
+        b"first_name,last_name,email\n"
+        + f"Ana,One,{good[0]}\n".encode()  # line 2
+        + b"B\xe9a,Latin1,latin1@example.com\n"  # line 3: not UTF-8
+        + b"Ragged,Row\n"  # line 4: two cells
+        + b"Bad,Email,not-an-email\n"  # line 5
+        + f"Cleo,Two,{good[1]}\n".encode()  # line 6
+        + f"Dup,Three,{good[0].upper()}\n".encode()  # line 7: repeats line 2
+        + b"Too,Many,x@example.com,extra\n"  # line 8
+        + b",,\n"  # line 9: empty
+        + f"Dee,Four,{good[2]}\n".encode()  # line 10
+        + b"Worse,Email,a@@b\n"  # line 11
+    )
+    assert content
+    source = tmp_path / "bad.csv"
+    source.write_bytes(raw)
+    report_file = tmp_path / "rejected.csv"
+    result = rolodex(
+        live_server,
+        tenant,
+        "import",
+        "contacts",
+        str(source),
+        "--report",
+        str(report_file),
+        "--no-progress",
+        cwd=tmp_path,
+    )
+    out = ok(result)
+    assert "3 were created" in out and "7 rejected" in out, out
+    rejected = {int(r["line"]): r["reason"] for r in read_csv(report_file)}
+    assert sorted(rejected) == [3, 4, 5, 7, 8, 9, 11], rejected
+    assert "UTF-8" in rejected[3]
+    assert "2 cells" in rejected[4] and "4 cells" in rejected[8]
+    assert rejected[5].startswith("email:") and rejected[11].startswith("email:")
+    assert "line 2" in rejected[7]
+    assert "empty" in rejected[9]
+    for address in good:
+        assert tenant.get("/contacts", params={"email": address}).json()["meta"]["total"] == 1
+
+
+def test_a_dry_run_reports_and_writes_nothing(
+    live_server: LiveServer, tenant: Tenant, tmp_path: Path
+) -> None:
+    existing = f"dry-{secrets.token_hex(4)}@example.com"
+    tenant.post("/contacts", json={"first_name": "Old", "email": existing})
+    source = tmp_path / "dry.jsonl"
+    fresh = f"fresh-{secrets.token_hex(4)}@example.com"
+    source.write_text(
+        "\n".join(
+            json.dumps(item)
+            for item in (
+                {"first_name": "New", "email": existing},
+                {"first_name": "Old", "email": existing.upper()},
+                {"first_name": "Fresh", "email": fresh},
+                {"first_name": "Broken", "email": "x"},
+            )
+        )
+        + "\n{not json\n",
+        encoding="utf-8",
+    )
+    before = audit_count(tenant)
+    report = json.loads(
+        ok(
+            rolodex(
+                live_server,
+                tenant,
+                "import",
+                "contacts",
+                str(source),
+                "--dry-run",
+                "--json",
+                "--no-progress",
+                cwd=tmp_path,
+            )
+        )
+    )
+    assert report["dry_run"] is True
+    assert (report["created"], report["updated"], report["unchanged"]) == (1, 1, 0), report
+    assert [r["line"] for r in report["rejected"]] == [2, 4, 5]
+    assert audit_count(tenant) == before
+    assert tenant.get("/contacts", params={"email": fresh}).json()["meta"]["total"] == 0
+
+
+def test_columns_are_mapped_and_unknown_columns_refused(
+    live_server: LiveServer, tenant: Tenant, tmp_path: Path
+) -> None:
+    email = f"map-{secrets.token_hex(4)}@example.com"
+    source = tmp_path / "mapped.csv"
+    source.write_text(
+        f"Vorname,E-Mail,Stadt,Kundennummer,Notiz\nJörg,{email},Köln,K-17,skip me\n",
+        encoding="utf-8",
+    )
+    refused = rolodex(live_server, tenant, "import", "contacts", str(source), cwd=tmp_path)
+    assert "Vorname" in one_line_error(refused)
+    ok(
+        rolodex(
+            live_server,
+            tenant,
+            "import",
+            "contacts",
+            str(source),
+            "--no-progress",
+            "--map",
+            "Vorname=first_name",
+            "--map",
+            "E-Mail=email",
+            "--map",
+            "Stadt=address.city",
+            "--map",
+            "Kundennummer=custom_fields.customer_no",
+            "--map",
+            "Notiz=-",
+            cwd=tmp_path,
+        )
+    )
+    contact = tenant.get("/contacts", params={"email": email}).json()["data"][0]
+    assert contact["first_name"] == "Jörg" and contact["address"]["city"] == "Köln"
+    assert contact["custom_fields"] == {"customer_no": "K-17"}
+    assert contact["description"] is None
+    bad_map = rolodex(
+        live_server, tenant, "import", "contacts", str(source), "--map", "Nope=email", cwd=tmp_path
+    )
+    assert "Nope" in one_line_error(bad_map)
+
+
+def test_export_every_kind_and_incrementally(
+    live_server: LiveServer, tenant: Tenant, tmp_path: Path
+) -> None:
+    company = tenant.post("/companies", json={"name": "Export GmbH"}).json()["data"]
+    contacts = [
+        tenant.post("/contacts", json={"first_name": f"E{i}", "company_id": company["id"]}).json()[
+            "data"
+        ]
+        for i in range(3)
+    ]
+    tenant.post(f"/contacts/{contacts[0]['id']}/tasks", json={"title": "Call"})
+    tenant.post(f"/contacts/{contacts[0]['id']}/notes", json={"body": "Met, ✓"})
+    for kind, expected in (("companies", 1), ("tasks", 1), ("notes", 1), ("contacts", 3)):
+        for ext in ("csv", "jsonl"):
+            target = tmp_path / f"{kind}.{ext}"
+            out = ok(rolodex(live_server, tenant, "export", kind, str(target), cwd=tmp_path))
+            assert f"{expected} {kind} written" in out
+            if ext == "jsonl":
+                assert len(target.read_text(encoding="utf-8").splitlines()) == expected
+            else:
+                assert len(read_csv(target)) == expected
+    out = ok(
+        rolodex(live_server, tenant, "export", "contacts", str(tmp_path / "all.csv"), cwd=tmp_path)
+    )
+    since = out.split("--updated-after ")[1].strip()
+    tenant.patch(f"/contacts/{contacts[1]['id']}", json={"last_name": "Changed"})
+    out = ok(
+        rolodex(
+            live_server,
+            tenant,
+            "export",
+            "contacts",
+            str(tmp_path / "delta.csv"),
+            "--updated-after",
+            since,
+            cwd=tmp_path,
+        )
+    )
+    assert "1 contacts written" in out
+    delta = read_csv(tmp_path / "delta.csv")
+    assert [(r["id"], r["last_name"]) for r in delta] == [(contacts[1]["id"], "Changed")]
+    stdout = ok(
+        rolodex(live_server, tenant, "export", "notes", "-", "--format", "jsonl", cwd=tmp_path)
+    )
+    assert json.loads(stdout.splitlines()[0])["body"] == "Met, ✓"
