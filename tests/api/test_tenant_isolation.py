@@ -112,6 +112,12 @@ def foreign_ids(make_tenant) -> dict[str, str]:
     member_id, _ = other.add_user()
     key = other.get("/api-keys").json()["data"][0]
     client = register(other)
+    endpoint = other.post(
+        "/webhooks", json={"url": "http://127.0.0.1:9/hook", "events": ["contact.*"]}
+    ).json()["data"]
+    assert other.post(f"/webhooks/{endpoint['id']}/ping").status_code == 202
+    [delivery] = other.get(f"/webhooks/{endpoint['id']}/deliveries").json()["data"]
+    event = other.get("/events").json()["data"][0]
     return {
         "cmp": company["id"],
         "cnt": contact["id"],
@@ -122,6 +128,9 @@ def foreign_ids(make_tenant) -> dict[str, str]:
         "usr": member_id,
         "key": key["id"],
         "ocl": client.client_id,
+        "evt": event["id"],
+        "whk": endpoint["id"],
+        "whd": delivery["id"],
     }
 
 
@@ -147,7 +156,15 @@ def test_every_id_of_another_account_is_404(client, tenant, foreign_ids) -> None
     token = oauth_token(
         client,
         tenant,
-        ["contacts.write", "companies.write", "tags.write", "users.write", "audit_log.readonly"],
+        [
+            "contacts.write",
+            "companies.write",
+            "tags.write",
+            "users.write",
+            "audit_log.readonly",
+            "events.readonly",
+            "webhooks.write",
+        ],
     )
     checked = 0
     for method, template in routes:
