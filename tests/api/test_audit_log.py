@@ -362,6 +362,17 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/webhooks/{endpoint_id}/ping"): NO_BODY,
     ("POST", "/webhooks/{endpoint_id}/replay"): {"since": "2000-01-01T00:00:00Z"},
     ("POST", "/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay"): NO_BODY,
+    ("POST", "/users"): {"email": "walked@example.com", "first_name": "Walked"},
+    ("PATCH", "/users/{user_id}"): {"first_name": "Renamed"},
+    ("DELETE", "/users/{user_id}"): NO_BODY,
+    ("POST", "/oauth-clients"): {
+        "name": "Walk client",
+        "redirect_uris": ["https://app.example.com/callback"],
+        "scopes": ["contacts.readonly"],
+    },
+    ("DELETE", "/oauth-clients/{client_id}"): NO_BODY,
+    ("POST", "/contacts/batch"): {"items": [{"first_name": "Batched"}]},
+    ("POST", "/companies/batch"): {"items": [{"name": "Batched Inc"}]},
 }
 
 
@@ -397,7 +408,14 @@ def make_records(tenant) -> dict[str, str]:
         "note_id": ("notes", {"body": "Note"}),
         "appointment_id": ("appointments", {"title": "Meeting"}),
     }
-    ids = {"contact_id": contact_id, "user_id": tenant.user_id}
+    member = {"email": f"m-{secrets.token_hex(4)}@example.com", "role": "member"}
+    ids = {"contact_id": contact_id, "user_id": created(tenant.post("/users", json=member))["id"]}
+    client = {
+        "name": "To delete",
+        "redirect_uris": ["https://app.example.com/cb"],
+        "scopes": ["contacts.readonly"],
+    }
+    ids["client_id"] = created(tenant.post("/oauth-clients", json=client))["client_id"]
     for name, (plural, body) in nested.items():
         ids[name] = created(tenant.post(f"/contacts/{contact_id}/{plural}", json=body))["id"]
     ids["company_id"] = created(tenant.post("/companies", json={"name": "Co"}))["id"]
@@ -446,14 +464,20 @@ def test_every_mutating_route_writes_audit_rows_under_its_request_id(client, ten
         body = BODIES[(method, path)]
         if body is not NO_BODY and path in ("/tags", "/tags/{tag_id}") and "name" in body:
             body = {**body, "name": f"{body['name']}-{secrets.token_hex(3)}"}
+        if body is not NO_BODY and path == "/users":
+            body = {**body, "email": f"walked-{secrets.token_hex(4)}@example.com"}
         rid = request_id()
         kwargs: dict[str, Any] = {"headers": {"X-Request-Id": rid}}
         if body is not NO_BODY:
             kwargs["json"] = body
         response = tenant.request(method, url, **kwargs)
         assert response.is_success, f"{method} {path}: {response.status_code} {response.text}"
-        if response.status_code == 201:
-            expected = response.json()["data"]["id"]
+        if path.endswith("/batch"):
+            [result] = response.json()["data"]
+            expected = result["id"]
+        elif response.status_code == 201:
+            data = response.json()["data"]
+            expected = data.get("id") or data["client_id"]
         else:
             assert names, f"{method} {path} names no resource"
             expected = ids[names[-1]]
