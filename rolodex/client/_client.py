@@ -11,7 +11,7 @@ import httpx
 
 from rolodex.client import _core
 from rolodex.client._core import Call, Options, RetryPolicy
-from rolodex.client.models import Appointment, AuditEntry, Company, Note, Tag, Task
+from rolodex.client.models import ApiKey, Appointment, AuditEntry, Company, Note, Tag, Task
 from rolodex.client.resources import (
     ApiKeys,
     AsyncCollection,
@@ -171,6 +171,9 @@ class AsyncRolodex:
         )
         self.tags: AsyncWritableCollection[Tag] = AsyncWritableCollection(self, "/tags", Tag)
         self.users = AsyncUsers(self)
+        self.api_keys: AsyncWritableCollection[ApiKey] = AsyncWritableCollection(
+            self, "/api-keys", ApiKey
+        )
         self.audit_log: AsyncCollection[AuditEntry] = AsyncCollection(
             self, "/audit-log", AuditEntry
         )

@@ -428,5 +428,8 @@ def test_the_async_client(live_server: LiveServer, tenant: Tenant, tmp_path: Pat
             with pytest.raises(NotFoundError) as caught:
                 await client.contacts.get("cnt_01jd6w3q0000000000000000zz", request_id="async-1")
             assert caught.value.request_id == "async-1"
+            key = await client.api_keys.create(name="from async", scope="read_only")
+            assert key.key and key.key.startswith("rdx_k_")
+            assert key.id in [k.id async for k in client.api_keys.list()]
 
     asyncio.run(main())
