@@ -354,6 +354,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ("DELETE", "/tags/{tag_id}"): NO_BODY,
     ("POST", "/api-keys"): {"name": "walk key"},
     ("DELETE", "/api-keys/{key_id}"): NO_BODY,
+    ("POST", "/users"): {"email": "walk@example.com"},
+    ("PATCH", "/users/{user_id}"): {"first_name": "Walked"},
+    ("DELETE", "/users/{user_id}"): NO_BODY,
+    ("POST", "/oauth-clients"): {
+        "name": "walk client",
+        "redirect_uris": ["https://app.example.com/cb"],
+        "scopes": ["contacts.readonly"],
+    },
+    ("DELETE", "/oauth-clients/{client_id}"): NO_BODY,
 }
 
 
@@ -389,12 +398,16 @@ def make_records(tenant) -> dict[str, str]:
         "note_id": ("notes", {"body": "Note"}),
         "appointment_id": ("appointments", {"title": "Meeting"}),
     }
-    ids = {"contact_id": contact_id, "user_id": tenant.user_id}
+    member = {"email": f"m-{secrets.token_hex(4)}@example.com"}
+    ids = {"contact_id": contact_id, "user_id": created(tenant.post("/users", json=member))["id"]}
     for name, (plural, body) in nested.items():
         ids[name] = created(tenant.post(f"/contacts/{contact_id}/{plural}", json=body))["id"]
     ids["company_id"] = created(tenant.post("/companies", json={"name": "Co"}))["id"]
     ids["tag_id"] = created(tenant.post("/tags", json={"name": f"t-{secrets.token_hex(3)}"}))["id"]
     ids["key_id"] = created(tenant.post("/api-keys", json={"name": "to revoke"}))["id"]
+    ids["client_id"] = created(
+        tenant.post("/oauth-clients", json=BODIES[("POST", "/oauth-clients")])
+    )["id"]
     return ids
 
 
@@ -422,6 +435,8 @@ def test_every_mutating_route_writes_audit_rows_under_its_request_id(client, ten
         body = BODIES[(method, path)]
         if body is not NO_BODY and path in ("/tags", "/tags/{tag_id}") and "name" in body:
             body = {**body, "name": f"{body['name']}-{secrets.token_hex(3)}"}
+        if body is not NO_BODY and path == "/users":
+            body = {"email": f"walk-{secrets.token_hex(4)}@example.com"}
         rid = request_id()
         kwargs: dict[str, Any] = {"headers": {"X-Request-Id": rid}}
         if body is not NO_BODY:
