@@ -243,3 +243,27 @@ def test_a_dry_run_answers_what_would_happen_and_writes_nothing(tenant) -> None:
     assert tenant.get(f"/contacts/{first['id']}").json()["data"]["first_name"] == "Old"
     assert tenant.get("/contacts", params={"email": fresh}).json()["meta"]["total"] == 0
     assert audit_rows(tenant, response.headers["X-Request-Id"]) == []
+
+
+def events_of(tenant, request_id: str) -> list[dict]:
+    response = tenant.get("/events", params={"per_page": 250})
+    assert response.status_code == 200, response.text
+    return [e for e in response.json()["data"] if e["origin"]["request_id"] == request_id]
+
+
+def test_one_event_per_changed_record_and_none_for_the_rest(tenant) -> None:
+    first, second = email(), email()
+    items = [{"first_name": "A", "email": first}, {"first_name": "B", "email": second}]
+    created = batch(tenant, [*items, {"email": "not-an-email"}], mode="upsert")
+    assert created.status_code == 200, created.text
+    rid = created.headers["X-Request-Id"]
+    ids = {r["id"] for r in created.json()["data"] if r["status"] == "created"}
+    events = events_of(tenant, rid)
+    assert sorted(e["type"] for e in events) == ["contact.created", "contact.created"]
+    assert {e["data"]["id"] for e in events} == ids
+
+    changed = batch(tenant, [{"first_name": "A2", "email": first}, items[1]], mode="upsert")
+    assert [r["status"] for r in changed.json()["data"]] == ["updated", "unchanged"]
+    [event] = events_of(tenant, changed.headers["X-Request-Id"])
+    assert event["type"] == "contact.updated"
+    assert event["changes"] == {"first_name": ["A", "A2"]}
