@@ -30,8 +30,10 @@ async def in_process_worker(
         yield
     finally:
         stop.set()
-        with suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=settings.webhooks_timeout_seconds + 1)
+        # In-flight deliveries finish (bounded by the request timeout); a worker still
+        # busy after that is cancelled, and its leases run out for others to retry.
+        with suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, timeout=settings.webhooks_timeout_seconds + 5)
 
 
 async def run_standalone(settings: Settings, deployment_key: str, concurrency: int) -> None:

@@ -6,9 +6,11 @@ account, whoever made it.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.fernet import InvalidToken
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -164,7 +166,9 @@ def signing_secrets(endpoint: WebhookEndpoint, deployment_key: str, now: datetim
     found = [secrets.decrypt(endpoint.secret_ciphertext, deployment_key)]
     expires = endpoint.previous_secret_expires_at
     if endpoint.previous_secret_ciphertext and expires is not None and expires > now:
-        found.append(secrets.decrypt(endpoint.previous_secret_ciphertext, deployment_key))
+        # A previous secret stored under another deployment key is simply not used.
+        with suppress(InvalidToken):
+            found.append(secrets.decrypt(endpoint.previous_secret_ciphertext, deployment_key))
     return found
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
+from cryptography.fernet import InvalidToken
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -264,13 +265,29 @@ class DeliveryWorker:
                 delivery.lease_expires_at = None
                 delivery.last_error = "the worker stopped during the last attempt"
                 continue
+            try:
+                keys = signing_secrets(endpoint, self.deployment_key, now)
+            except InvalidToken:
+                # Encrypted under another ROLODEX_SECRET_KEY: fail this delivery on its
+                # own schedule rather than let it block every other one.
+                delivery.lease_owner = None
+                delivery.lease_expires_at = None
+                delivery.last_error = "the endpoint's secret cannot be decrypted with this "
+                delivery.last_error += "deployment's ROLODEX_SECRET_KEY"
+                if delivery.attempts >= self.max_attempts:
+                    delivery.status = DEAD
+                else:
+                    wait = backoff(self.settings, delivery.attempts)
+                    delivery.next_attempt_at = now + timedelta(seconds=wait)
+                log.error("webhook endpoint %s: secret cannot be decrypted", endpoint.id)
+                continue
             jobs.append(
                 Job(
                     delivery_id=delivery.id,
                     account_id=delivery.account_id,
                     endpoint_id=endpoint.id,
                     url=endpoint.url,
-                    secrets=signing_secrets(endpoint, self.deployment_key, now),
+                    secrets=keys,
                     event_id=event.id,
                     payload=payload_of(event),
                     attempt=delivery.attempts,

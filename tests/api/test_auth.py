@@ -22,6 +22,9 @@ FAKE_IDS = {
     "user_id": "usr_01jd6w3q0000000000000000aa",
     "key_id": "key_01jd6w3q0000000000000000aa",
     "client_id": "ocl_01jd6w3q0000000000000000aa",
+    "endpoint_id": "whk_01jd6w3q0000000000000000aa",
+    "delivery_id": "whd_01jd6w3q0000000000000000aa",
+    "event_id": "evt_01jd6w3q0000000000000000aa",
 }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from typing import Any
 
 from tests.conftest import Tenant
@@ -167,3 +169,43 @@ def test_feed_read_with_its_cursor_during_writes_returns_every_event_once(
     assert len(everything) == writers * per_writer
     assert len(seen) == len(set(seen)), "an event was read twice"
     assert seen == everything, "the reader missed events or read them out of order"
+
+
+def test_a_transaction_that_commits_late_is_not_skipped_by_the_feed(
+    tenant: Tenant, settings: Any
+) -> None:
+    """A writer that has numbered its event but not committed holds the account's
+    sequence: a request writing meanwhile waits, so no reader can pass the late event."""
+    from rolodex.db import make_engine, make_sessionmaker, unit_of_work
+    from rolodex.events.outbox import NewEvent, origin_of, write_events
+
+    numbered = threading.Event()
+    slow_ids: list[str] = []
+
+    async def slow_writer() -> None:
+        engine = make_engine(settings)
+        try:
+            async with unit_of_work(make_sessionmaker(engine)) as session:
+                [event] = await write_events(
+                    session,
+                    tenant.account_id,
+                    origin_of(None),
+                    [NewEvent("contact.updated", "contact", None, None, {"x": [1, 2]})],
+                )
+                slow_ids.append(event.id)
+                numbered.set()
+                await asyncio.sleep(1.5)  # commits late
+        finally:
+            await engine.dispose()
+
+    thread = threading.Thread(target=asyncio.run, args=(slow_writer(),))
+    thread.start()
+    assert numbered.wait(10)
+    started = time.monotonic()
+    response = tenant.post("/contacts", json={"first_name": "Meanwhile"})
+    waited = time.monotonic() - started
+    thread.join()
+    assert response.status_code == 201
+    assert waited >= 1.0, "the request numbered its event while an earlier one was open"
+    assert [e["id"] for e in _feed(tenant)][:1] == slow_ids
+    assert [e["type"] for e in _feed(tenant)] == ["contact.updated", "contact.created"]

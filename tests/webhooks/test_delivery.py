@@ -256,3 +256,29 @@ def test_two_workers_never_claim_the_same_delivery(tenant: Tenant, settings: Any
     assert len(claimed) == len(set(claimed)), "a delivery was claimed twice"
     assert len(claimed) == 30
     assert {d["id"] for d in deliveries(tenant, endpoint["id"])} == set(claimed)
+
+
+def test_an_undecryptable_secret_fails_its_delivery_without_blocking_others(
+    tenant: Tenant, run_worker: Any
+) -> None:
+    from rolodex.webhooks.models import WebhookEndpoint
+    from rolodex.webhooks.secrets import encrypt, new_secret
+
+    with receiver() as hook, run_worker(worker_batch=2):
+        broken = create_endpoint(tenant, hook.url, ["contact.created"])
+        good = create_endpoint(tenant, hook.url, ["contact.created"])
+
+        async def re_encrypt(session: Any) -> None:
+            await session.execute(
+                update(WebhookEndpoint)
+                .where(WebhookEndpoint.id == broken["id"])
+                .values(secret_ciphertext=encrypt(new_secret(), "another deployment's key"))
+            )
+
+        tenant.run(re_encrypt)
+        tenant.post("/contacts", json={"first_name": "Keys"})
+        hook.wait_for(lambda got: len(got) == 1)
+        verify(good["secret"], hook.received[0])
+        _wait(lambda: deliveries(tenant, broken["id"])[0]["last_error"] is not None)
+        failed = deliveries(tenant, broken["id"])[0]
+        assert failed["status"] == "pending" and "cannot be decrypted" in failed["last_error"]
