@@ -293,7 +293,7 @@ def test_every_error_is_mapped_to_its_exception(
         MethodNotAllowedError,
         405,
         "METHOD_NOT_ALLOWED",
-        lambda rid: client.request(Call("PATCH", "/users/me", body={}, options=_opts(rid))),
+        lambda rid: client.request(Call("PATCH", "/contacts", body={}, options=_opts(rid))),
     )
     client.tags.create(name="dup")
     expect(
