@@ -258,6 +258,9 @@ def start_server(
         "ROLODEX_DATABASE_URL": database_url,
         "ROLODEX_SECRET_KEY": "live-secret",
         "ROLODEX_RATE_LIMIT": GENEROUS_RATE_LIMIT,
+        # The suite shares one database per backend: a server that delivered webhooks on
+        # its own would take the deliveries other tests' workers are waiting for.
+        "ROLODEX_WORKER_IN_PROCESS": "false",
         **(env or {}),
     }
     log_path = cwd / f"serve-{port}.log"

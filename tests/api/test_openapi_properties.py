@@ -202,6 +202,7 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "ROLODEX_SECRET_KEY": "openapi",
         # thousands of cases on one key: a 429 would stand in for the answer under test
         "ROLODEX_RATE_LIMIT": GENEROUS_RATE_LIMIT,
+        "ROLODEX_WORKER_IN_PROCESS": "false",  # the webhook tests' deliveries are theirs
     }
     url = f"http://127.0.0.1:{port}"
     with log.open("w") as output:

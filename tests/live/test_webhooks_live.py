@@ -136,7 +136,9 @@ def _wait_for_all(hook: Receiver, api: Api, timeout: float = 90) -> list[dict[st
 
 def test_every_event_of_mixed_changes_arrives_signed(database_url: str, tmp_path: Path) -> None:
     """On SQLite `rolodex serve` delivers by itself; on PostgreSQL a `rolodex worker` runs."""
-    with receiver() as hook, start_server(database_url, tmp_path, env=ENV) as server:
+    sqlite = not database_url.startswith("postgresql")
+    env = {**ENV, "ROLODEX_WORKER_IN_PROCESS": "true" if sqlite else "false"}
+    with receiver() as hook, start_server(database_url, tmp_path, env=env) as server:
         api = Api(server)
         with (
             worker_process(server, tmp_path / "worker.log")
