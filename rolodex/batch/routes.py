@@ -43,6 +43,11 @@ CONTACTS = BatchKind(
     out=ContactOut,
     create=contacts.create_contact,
     update=_patch_contact,
+    references=contacts.REFERENCES,
+    creation_values=contacts.creation_values,
+    build=contacts.new_contact,
+    patch_record=contacts.patch_contact,
+    load=contacts.LOAD,
 )
 COMPANIES = BatchKind(
     label="company",
@@ -53,6 +58,11 @@ COMPANIES = BatchKind(
     out=CompanyOut,
     create=companies.create_company,
     update=_patch_company,
+    references=companies.REFERENCES,
+    creation_values=companies.creation_values,
+    build=companies.new_company,
+    patch_record=companies.patch_company,
+    load=companies.LOAD,
 )
 
 contacts_router = api_router("contacts", prefix="/contacts", tags=["Contacts"])
