@@ -17,9 +17,9 @@ from rolodex.http.envelope import JsonResponse
 from rolodex.http.pipeline import CurrentPrincipal, Session, api_router
 
 DESCRIPTION = """\
-Up to 250 items in one request, counted once against the rate limit. Each item is written
-as the single-item route writes it (validation, references, tags, audit log), in its own
-savepoint: valid items land even when others fail. The answer is `200` with one result
+Up to 250 items in one request, counted once against the rate limit. Each item is checked
+and written as the single-item route writes it (validation, references, tags, audit log):
+valid items land even when others fail. The answer is `200` with one result
 per item, in order: `created`, `updated`, `unchanged` or `error` (with the code, message
 and details the single-item route would give). An `Idempotency-Key` covers the whole
 batch. `If-Match` does not apply to a batch and is ignored.
