@@ -10,7 +10,8 @@ beside PostgreSQL's own ``COPY`` of the same rows (the limit).
 3. Starts ``rolodex serve --workers N`` (rate limit lifted: one key sends everything).
 4. Times ``rolodex import contacts FILE`` (upsert by email, batches of 250), then
    ``rolodex export contacts OUT.csv``, checks that every field of every row came back,
-   then times the same import again, which must leave every row unchanged.
+   then times the same import again, which must leave every row unchanged and write no
+   audit row, event or contact (counted in the database before and after).
 5. Times ``COPY`` of the same rows (contacts, their tags and tag links) into a second
    account of the same database.
 6. Prints a table, writes ``benchmarks/results/import_export.json`` and drops the database.
@@ -129,6 +130,20 @@ def compare(rows: list[dict[str, str]], exported: Path) -> int:
                 same = got[column] == value
             wrong += not same
     return wrong
+
+
+async def count_rows(server: str, name: str, account_id: str) -> dict[str, int]:
+    """Audit rows and events of the account, to show that a re-import wrote none."""
+    conn = await asyncpg.connect(f"postgresql://{server}/{name}")
+    try:
+        counts = {}
+        for table in ("audit_log", "events", "contacts"):
+            counts[table] = await conn.fetchval(
+                f"SELECT count(*) FROM {table} WHERE account_id = $1", account_id
+            )
+        return counts
+    finally:
+        await conn.close()
 
 
 async def copy_rows(
@@ -270,8 +285,10 @@ def main() -> None:
         exported = work / "export.csv"
         export_s, _ = timed(client_env, "export", "contacts", str(exported), "--no-progress")
         wrong = compare(rows, exported)
+        before = asyncio.run(count_rows(args.server, name, account["account_id"]))
         again_s, out = timed(client_env, "import", "contacts", str(source), *flags)
         second = json.loads(out)
+        after = asyncio.run(count_rows(args.server, name, account["account_id"]))
         copy_s = asyncio.run(copy_rows(args.server, name, rows, env))
         n = args.rows
         result: dict[str, Any] = {
@@ -291,7 +308,9 @@ def main() -> None:
                 "unchanged": second["unchanged"],
                 "created": second["created"],
                 "updated": second["updated"],
+                "rows_written": {table: after[table] - before[table] for table in after},
             },
+            "after_first_import": before,
             "copy": {"seconds": round(copy_s, 2), "rows_per_s": round(n / copy_s)},
             "cells_differing_after_round_trip": wrong,
         }
