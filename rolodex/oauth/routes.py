@@ -5,7 +5,8 @@ They live outside ``/api/v1`` and answer in RFC 6749's error form
 (``{"error": "invalid_grant", "error_description": …}``), not the API envelope. The forms
 are read here, ahead, and handed to Authlib (:mod:`rolodex.oauth.server`) in one
 transaction, which commits even when Authlib answers with an error, so that a detected
-token reuse stays revoked.
+token reuse stays revoked; only a request refused by its client's rate limit
+(:mod:`rolodex.oauth.limits`) is rolled back, having done nothing.
 """
 
 from __future__ import annotations
