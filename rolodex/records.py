@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -52,6 +53,60 @@ async def get_record(
     return record  # type: ignore[no-any-return]
 
 
+@dataclass(frozen=True)
+class Reference:
+    """A body field that names another record of the account (``company_id``…)."""
+
+    field: str
+    model: Any
+    prefix: str
+    label: str
+
+
+class References:
+    """Checks a body's references against the account's live records.
+
+    :meth:`load` asks the database once per referenced table for every id of many bodies
+    (a batch writes 250 records with one look-up per table); :meth:`check` then answers
+    from what was loaded, without I/O.
+    """
+
+    def __init__(self, account_id: str, references: Sequence[Reference]) -> None:
+        self.account_id = account_id
+        self.references = tuple(references)
+        self._live: dict[str, set[str]] = {ref.field: set() for ref in self.references}
+
+    async def load(self, session: AsyncSession, bodies: Iterable[dict[str, Any]]) -> None:
+        """Look up every id the bodies name, one query per referenced table."""
+        wanted: dict[str, set[str]] = {ref.field: set() for ref in self.references}
+        for values in bodies:
+            for ref in self.references:
+                record_id = values.get(ref.field)
+                if isinstance(record_id, str) and is_valid_id(ref.prefix, record_id):
+                    wanted[ref.field].add(record_id)
+        for ref in self.references:
+            ids = wanted[ref.field] - self._live[ref.field]
+            if not ids:
+                continue
+            model = ref.model
+            stmt = select(model.id).where(model.id.in_(ids), model.account_id == self.account_id)
+            if hasattr(model, "deleted_at"):
+                stmt = stmt.where(model.deleted_at.is_(None))
+            if hasattr(model, "active"):
+                stmt = stmt.where(model.active.is_(True))
+            self._live[ref.field].update(await session.scalars(stmt))
+
+    def check(self, values: dict[str, Any]) -> None:
+        """Every reference of ``values`` (loaded before) must name a live record of the
+        account; otherwise the body is invalid (400)."""
+        for ref in self.references:
+            record_id = values.get(ref.field)
+            if record_id is not None and record_id not in self._live[ref.field]:
+                raise ValidationFailed.field(
+                    ref.field, f"does not name an existing {ref.label} of this account"
+                )
+
+
 async def check_reference(
     session: AsyncSession,
     model: type[Any],
@@ -66,16 +121,9 @@ async def check_reference(
     the same account; otherwise the body is invalid (400)."""
     if record_id is None:
         return
-    found = None
-    if is_valid_id(prefix, record_id):
-        stmt = select(model.id).where(model.id == record_id, model.account_id == account_id)
-        if hasattr(model, "deleted_at"):
-            stmt = stmt.where(model.deleted_at.is_(None))
-        if hasattr(model, "active"):
-            stmt = stmt.where(model.active.is_(True))
-        found = await session.scalar(stmt)
-    if found is None:
-        raise ValidationFailed.field(field, f"does not name an existing {label} of this account")
+    references = References(account_id, [Reference(field, model, prefix, label)])
+    await references.load(session, [{field: record_id}])
+    references.check({field: record_id})
 
 
 def changes_of(body: BaseModel, *, replace: bool) -> dict[str, Any]:

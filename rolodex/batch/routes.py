@@ -17,9 +17,9 @@ from rolodex.http.envelope import JsonResponse
 from rolodex.http.pipeline import CurrentPrincipal, Session, api_router
 
 DESCRIPTION = """\
-Up to 250 items in one request, counted once against the rate limit. Each item is written
-as the single-item route writes it (validation, references, tags, audit log), in its own
-savepoint: valid items land even when others fail. The answer is `200` with one result
+Up to 250 items in one request, counted once against the rate limit. Each item is checked
+and written as the single-item route writes it (validation, references, tags, audit log):
+valid items land even when others fail. The answer is `200` with one result
 per item, in order: `created`, `updated`, `unchanged` or `error` (with the code, message
 and details the single-item route would give). An `Idempotency-Key` covers the whole
 batch. `If-Match` does not apply to a batch and is ignored.
@@ -43,6 +43,11 @@ CONTACTS = BatchKind(
     out=ContactOut,
     create=contacts.create_contact,
     update=_patch_contact,
+    references=contacts.REFERENCES,
+    creation_values=contacts.creation_values,
+    build=contacts.new_contact,
+    patch_record=contacts.patch_contact,
+    load=contacts.LOAD,
 )
 COMPANIES = BatchKind(
     label="company",
@@ -53,6 +58,11 @@ COMPANIES = BatchKind(
     out=CompanyOut,
     create=companies.create_company,
     update=_patch_company,
+    references=companies.REFERENCES,
+    creation_values=companies.creation_values,
+    build=companies.new_company,
+    patch_record=companies.patch_company,
+    load=companies.LOAD,
 )
 
 contacts_router = api_router("contacts", prefix="/contacts", tags=["Contacts"])

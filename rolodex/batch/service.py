@@ -1,6 +1,16 @@
-"""Running a batch: every item through the same service code as its single-item route,
-each in a SAVEPOINT of the request's transaction, so that a failing item rolls back alone
-while the valid ones land (with their audit rows) when the request commits."""
+"""Running a batch of contacts or companies.
+
+Items are written together: one query matches every item to its record, one loads the
+records to update, one checks the references of all items, one resolves every tag name;
+then each item is checked and applied in memory through the same service functions as
+the single-item routes (``new_contact``, ``patch_contact``…), and all of them are flushed
+at once — multi-row inserts, one audit row and, at commit, one event per changed record.
+An item that fails its checks gets its error and is left out; the others land.
+
+When items depend on each other (two name the same record), or the database refuses the
+combined write, the batch is run again one item at a time, each in a SAVEPOINT of the
+request's transaction, through the single-item service code: slower, with the same
+results."""
 
 from __future__ import annotations
 
@@ -18,13 +28,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rolodex.accounts.principal import Principal
 from rolodex.audit.capture import context_of
 from rolodex.batch.schemas import BatchRequest
+from rolodex.db import utcnow
 from rolodex.http.envelope import dump
 from rolodex.http.errors import ApiError, NotFound, ValidationFailed
 from rolodex.ids import is_valid_id
+from rolodex.records import Reference, References, changes_of
 from rolodex.schemas import OutModel, WriteModel
+from rolodex.tags import service as tags
 
 Create = Callable[[AsyncSession, Principal, Any], Awaitable[Any]]
 Update = Callable[[AsyncSession, Principal, str, Any], Awaitable[Any]]
+CreationValues = Callable[[Principal, Any], dict[str, Any]]
+Build = Callable[[Principal, dict[str, Any], References], Any]
+Patch = Callable[[Any, dict[str, Any], References], bool]
 
 
 @dataclass(frozen=True)
@@ -40,6 +56,14 @@ class BatchKind:
     create: Create
     update: Update
     """A PATCH of the record with this id (only the fields sent)."""
+    references: tuple[Reference, ...]
+    creation_values: CreationValues
+    build: Build
+    """A new record from :attr:`creation_values`, checked, not added to the session."""
+    patch_record: Patch
+    """Apply checked values (tags aside) to a loaded record; whether it changed."""
+    load: tuple[Any, ...]
+    """Loader options of a record as the API shows it (its tags)."""
 
 
 def _item_error(error: ApiError) -> dict[str, Any]:
@@ -147,11 +171,220 @@ def _forget_rolled_back_audit(session: AsyncSession) -> None:
             del context.entries[key]
 
 
-async def run_batch(
+@dataclass
+class _Item:
+    """One item on its way through a batch written together."""
+
+    index: int
+    item: dict[str, Any]
+    error: ApiError | None = None
+    body: WriteModel | None = None
+    """The validated body: a whole record to create, or the fields of an upsert."""
+    match: str | None = None
+    """What the item matches on, normalised (an id, or a lower-cased email)."""
+    values: dict[str, Any] | None = None
+    record: Any = None
+    target: str | None = None
+    status: str = "created"
+    tag_names: list[str] | None = None
+    tag_change: tags.TagChange | None = None
+
+
+def _parse(kind: BatchKind, batch: BatchRequest, index: int, item: dict[str, Any]) -> _Item:
+    """Validate an item's body; an upsert item also gets what it matches on."""
+    parsed = _Item(index, item)
+    try:
+        if batch.mode == "create":
+            parsed.body = kind.write.model_validate(item)
+            return parsed
+        patch = kind.patch.model_validate(item)
+        parsed.body = patch
+        if batch.match_on == "id":
+            record_id = item.get("id")
+            if not isinstance(record_id, str) or not record_id:
+                raise ValidationFailed.field("id", "is required to match on id")
+            parsed.match = record_id
+        else:
+            email = getattr(patch, "email", None)
+            if not email:
+                raise ValidationFailed.field("email", "is required to match on email")
+            parsed.match = email.lower()
+    except ValidationError as exc:
+        parsed.error = _validation_error(exc)
+    except ApiError as exc:
+        parsed.error = exc
+    return parsed
+
+
+async def _matches(
+    session: AsyncSession,
+    kind: BatchKind,
+    principal: Principal,
+    batch: BatchRequest,
+    keys: set[str],
+) -> dict[str, str]:
+    """Each match key (id or lower-cased email) of the batch to the live record it names;
+    for an email, the oldest. One query."""
+    model = kind.model
+    live = (model.account_id == principal.account_id, model.deleted_at.is_(None))
+    if batch.match_on == "id":
+        ids = [key for key in keys if is_valid_id(kind.prefix, key)]
+        if not ids:
+            return {}
+        found = await session.scalars(select(model.id).where(model.id.in_(ids), *live))
+        return {record_id: record_id for record_id in found}
+    if not keys:
+        return {}
+    rows = await session.execute(
+        select(func.lower(model.email), model.id)
+        .where(func.lower(model.email).in_(keys), *live)
+        .order_by(model.created_at, model.id)
+    )
+    matches: dict[str, str] = {}
+    for email, record_id in rows:
+        matches.setdefault(email, record_id)
+    return matches
+
+
+async def _plan(
     session: AsyncSession, kind: BatchKind, principal: Principal, batch: BatchRequest
-) -> dict[str, Any]:
-    """Write every item in its own SAVEPOINT; the response body (results and counts).
-    A dry run rolls back every savepoint, so it checks everything and writes nothing."""
+) -> list[_Item] | None:
+    """Every item matched, validated and applied in memory (nothing flushed); None when
+    two items name the same record, which only the one-by-one path answers exactly."""
+    items = [_parse(kind, batch, index, item) for index, item in enumerate(batch.items)]
+    keys = [item.match for item in items if item.error is None and item.match is not None]
+    if len(keys) != len(set(keys)):
+        return None
+    matches = await _matches(session, kind, principal, batch, set(keys))
+    targets = sorted({matches[key] for key in keys if key in matches})
+    records = {}
+    if targets:
+        found = await session.scalars(
+            select(kind.model)
+            .where(kind.model.id.in_(targets))
+            .options(*kind.load)
+            .order_by(kind.model.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        records = {record.id: record for record in found}
+    for item in items:
+        if item.error is not None or item.body is None:
+            continue
+        item.target = matches.get(item.match) if item.match is not None else None
+        try:
+            if item.target is not None:
+                if batch.match_on == "email":
+                    # The match is case-insensitive: the stored spelling stays.
+                    item.body.model_fields_set.discard("email")
+                item.values = changes_of(item.body, replace=False)
+            elif batch.match_on == "id" and batch.mode == "upsert":
+                raise NotFound(f"No {kind.label} with id {item.match!r}")
+            else:
+                if batch.mode == "upsert":  # no match: the item must be a whole record
+                    item.body = kind.write.model_validate(item.item)
+                item.values = kind.creation_values(principal, item.body)
+        except ValidationError as exc:
+            item.error = _validation_error(exc)
+        except ApiError as exc:
+            item.error = exc
+    references = References(principal.account_id, kind.references)
+    await references.load(session, [i.values for i in items if i.values is not None])
+    for item in items:
+        if item.values is None or item.error is not None:
+            continue
+        try:
+            if item.target is None:
+                item.record = kind.build(principal, item.values, references)
+                item.tag_names = item.values.get("tags") or []
+            else:
+                item.record = records[item.target]
+                changed = kind.patch_record(item.record, item.values, references)
+                item.status = "updated" if changed else "unchanged"
+                if "tags" in item.values:
+                    item.tag_names = item.values["tags"] or []
+        except ApiError as exc:
+            item.error = exc
+    return items
+
+
+async def _write_together(
+    session: AsyncSession, kind: BatchKind, principal: Principal, items: list[_Item]
+) -> None:
+    """Tag, audit and flush every planned item at once."""
+    owner = kind.label
+    live = [item for item in items if item.error is None and item.record is not None]
+    names = [name for item in live for name in item.tag_names or ()]
+    found = await tags.tags_by_name(session, principal.account_id, names)
+    for item in live:
+        if item.tag_names is None:
+            continue
+        wanted = [found[name.lower()] for name in item.tag_names]
+        item.tag_change = tags.plan_tags(item.record, wanted, new=item.target is None)
+        if item.target is not None and item.tag_change.changed:
+            item.status = "updated"
+    now = utcnow()
+    for item in live:
+        if item.status == "updated":
+            item.record.updated_at = now
+    created = [item.tag_change for item in live if item.target is None and item.tag_change]
+    retagged = [item.tag_change for item in live if item.target is not None and item.tag_change]
+    session.add_all([item.record for item in live if item.target is None])
+    tags.audit_tag_changes(session, owner, created, created=True)
+    tags.audit_tag_changes(session, owner, retagged, created=False)
+    await session.flush()
+    await tags.write_tag_changes(session, owner, [*created, *retagged])
+
+
+async def _run_together(
+    session: AsyncSession, kind: BatchKind, principal: Principal, batch: BatchRequest
+) -> list[dict[str, Any]] | None:
+    """The results of writing every item together; None (nothing written) when the batch
+    must go one item at a time instead."""
+    savepoint = await session.begin_nested()
+    try:
+        items = await _plan(session, kind, principal, batch)
+        if items is None:
+            await savepoint.rollback()
+            return None
+        await _write_together(session, kind, principal, items)
+    except IntegrityError:
+        await savepoint.rollback()
+        _forget_rolled_back_audit(session)
+        return None
+    results = []
+    for item in items:
+        if item.error is not None:
+            results.append(_error_result(item.index, item.error))
+            continue
+        data = dump(kind.out, item.record)
+        if batch.dry_run and item.target is None:
+            data["id"] = None
+        results.append({"index": item.index, "status": item.status, "id": data["id"], "data": data})
+    if batch.dry_run:
+        await savepoint.rollback()
+        _forget_rolled_back_audit(session)
+    else:
+        await savepoint.commit()
+    return results
+
+
+def _error_result(index: int, error: ApiError) -> dict[str, Any]:
+    return {
+        "index": index,
+        "status": "error",
+        "id": None,
+        "data": None,
+        "error": _item_error(error),
+    }
+
+
+async def _run_one_by_one(
+    session: AsyncSession, kind: BatchKind, principal: Principal, batch: BatchRequest
+) -> list[dict[str, Any]]:
+    """Write every item in its own SAVEPOINT, in order, through the single-item service
+    code. A dry run rolls back every savepoint, so it checks everything and writes
+    nothing."""
     results: list[dict[str, Any]] = []
     for index, item in enumerate(batch.items):
         savepoint = await session.begin_nested()
@@ -174,17 +407,20 @@ async def run_batch(
                 if isinstance(exc, ApiError)
                 else ValidationFailed(f"The {kind.label} conflicts with existing data")
             )
-            results.append(
-                {
-                    "index": index,
-                    "status": "error",
-                    "id": None,
-                    "data": None,
-                    "error": _item_error(error),
-                }
-            )
+            results.append(_error_result(index, error))
             continue
         results.append({"index": index, "status": status, "id": data["id"], "data": data})
+    return results
+
+
+async def run_batch(
+    session: AsyncSession, kind: BatchKind, principal: Principal, batch: BatchRequest
+) -> dict[str, Any]:
+    """Write the batch (see the module's description); the response body, results and
+    counts."""
+    results = await _run_together(session, kind, principal, batch)
+    if results is None:
+        results = await _run_one_by_one(session, kind, principal, batch)
     counts = Counter(r["status"] for r in results)
     summary = {
         "created": counts["created"],

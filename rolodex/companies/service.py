@@ -15,9 +15,10 @@ from rolodex.companies.schemas import CompanyWrite
 from rolodex.db import utcnow
 from rolodex.ids import new_id
 from rolodex.records import (
+    Reference,
+    References,
     apply,
     changes_of,
-    check_reference,
     get_record,
     like_pattern,
     require_present,
@@ -59,27 +60,43 @@ async def _reload(session: AsyncSession, company: Company) -> Company:
     return company
 
 
+REFERENCES = (Reference("owner_id", User, "usr", "active user"),)
+
+
+def creation_values(principal: Principal, body: CompanyWrite) -> dict[str, Any]:
+    """The values a new company gets: the body's, owned by the acting user unless
+    ``owner_id`` says otherwise."""
+    values = dict(body)
+    if "owner_id" not in body.model_fields_set:
+        values["owner_id"] = principal.user_id
+    return values
+
+
+def new_company(principal: Principal, values: dict[str, Any], references: References) -> Company:
+    """A company of :func:`creation_values`, checked (references loaded before), not yet
+    added to the session."""
+    references.check(values)
+    return Company(id=new_id("cmp"), account_id=principal.account_id, **to_columns(values))
+
+
+def patch_company(company: Company, values: dict[str, Any], references: References) -> bool:
+    """Apply a write's ``values`` (tags aside) to a loaded company; whether anything
+    changed. Everything is checked before anything is set."""
+    require_present(values, ["name"])
+    references.check(values)
+    return apply(company, to_columns(values))
+
+
 async def create_company(
     session: AsyncSession, principal: Principal, body: CompanyWrite
 ) -> Company:
     """A new company, owned by the acting user unless ``owner_id`` says otherwise."""
-    values = dict(body)
-    if "owner_id" not in body.model_fields_set:
-        values["owner_id"] = principal.user_id
-    await check_reference(
-        session,
-        User,
-        principal.account_id,
-        values["owner_id"],
-        field="owner_id",
-        prefix="usr",
-        label="active user",
-    )
-    company = Company(id=new_id("cmp"), account_id=principal.account_id, **to_columns(values))
-    session.add(company)
-    await session.flush()
-    await tags.replace_tags(session, principal.account_id, "company", company.id, body.tags)
-    return await _reload(session, company)
+    values = creation_values(principal, body)
+    references = References(principal.account_id, REFERENCES)
+    await references.load(session, [values])
+    company = new_company(principal, values, references)
+    await tags.add_tagged(session, "company", company, body.tags)
+    return company
 
 
 async def update_company(
@@ -93,26 +110,15 @@ async def update_company(
     """PUT (``replace``) sets every field, omitted ones to null; PATCH only those sent."""
     company = await get_company(session, principal, company_id, for_update=True)
     values = changes_of(body, replace=replace)
-    require_present(values, ["name"])
-    await check_reference(
-        session,
-        User,
-        principal.account_id,
-        values.get("owner_id"),
-        field="owner_id",
-        prefix="usr",
-        label="active user",
-    )
-    changed = apply(company, to_columns(values))
+    references = References(principal.account_id, REFERENCES)
+    await references.load(session, [values])
+    changed = patch_company(company, values, references)
     if "tags" in values:
-        names = values["tags"] or []
-        changed = (
-            await tags.replace_tags(session, principal.account_id, "company", company.id, names)
-            or changed
-        )
+        changed = await tags.retag(session, "company", company, values["tags"] or []) or changed
     if changed:
         company.updated_at = utcnow()
-    return await _reload(session, company)
+    await session.flush()
+    return company
 
 
 async def delete_company(session: AsyncSession, principal: Principal, company_id: str) -> None:

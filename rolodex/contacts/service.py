@@ -20,9 +20,10 @@ from rolodex.http.errors import ValidationFailed
 from rolodex.ids import new_id
 from rolodex.notes.models import Note
 from rolodex.records import (
+    Reference,
+    References,
     apply,
     changes_of,
-    check_reference,
     get_record,
     like_pattern,
     require_present,
@@ -61,29 +62,14 @@ async def get_contact(
     )
 
 
-async def _check_references(session: AsyncSession, account_id: str, values: dict[str, Any]) -> None:
-    await check_reference(
-        session,
-        Company,
-        account_id,
-        values.get("company_id"),
-        field="company_id",
-        prefix="cmp",
-        label="company",
-    )
-    await check_reference(
-        session,
-        User,
-        account_id,
-        values.get("owner_id"),
-        field="owner_id",
-        prefix="usr",
-        label="active user",
-    )
+REFERENCES = (
+    Reference("company_id", Company, "cmp", "company"),
+    Reference("owner_id", User, "usr", "active user"),
+)
 
 
-def _check_identified(record: Contact) -> None:
-    if all(getattr(record, name) in (None, "") for name in IDENTIFYING_FIELDS):
+def _check_identified(values: dict[str, Any]) -> None:
+    if all(values.get(name) in (None, "") for name in IDENTIFYING_FIELDS):
         raise ValidationFailed(
             "A contact needs at least one of first_name, last_name, email or phone",
             details=[
@@ -93,26 +79,46 @@ def _check_identified(record: Contact) -> None:
         )
 
 
-async def _reload(session: AsyncSession, contact: Contact) -> Contact:
-    await session.flush()
-    await session.refresh(contact, ["tags", "updated_at"])
-    return contact
+def creation_values(principal: Principal, body: ContactWrite) -> dict[str, Any]:
+    """The values a new contact gets: the body's, owned by the acting user unless
+    ``owner_id`` says otherwise."""
+    values = dict(body)
+    if "owner_id" not in body.model_fields_set:
+        values["owner_id"] = principal.user_id
+    return values
+
+
+def new_contact(principal: Principal, values: dict[str, Any], references: References) -> Contact:
+    """A contact of :func:`creation_values`, checked (references loaded before), not yet
+    added to the session."""
+    references.check(values)
+    columns = to_columns(values)
+    _check_identified(columns)
+    return Contact(id=new_id("cnt"), account_id=principal.account_id, **columns)
+
+
+def patch_contact(contact: Contact, values: dict[str, Any], references: References) -> bool:
+    """Apply a write's ``values`` (tags aside) to a loaded contact; whether anything
+    changed. Everything is checked before anything is set."""
+    require_present(values, ["do_not_contact"])
+    references.check(values)
+    columns = to_columns(values)
+    _check_identified(
+        {name: columns.get(name, getattr(contact, name)) for name in IDENTIFYING_FIELDS}
+    )
+    return apply(contact, columns)
 
 
 async def create_contact(
     session: AsyncSession, principal: Principal, body: ContactWrite
 ) -> Contact:
     """A new contact, owned by the acting user unless ``owner_id`` says otherwise."""
-    values = dict(body)
-    if "owner_id" not in body.model_fields_set:
-        values["owner_id"] = principal.user_id
-    await _check_references(session, principal.account_id, values)
-    contact = Contact(id=new_id("cnt"), account_id=principal.account_id, **to_columns(values))
-    _check_identified(contact)
-    session.add(contact)
-    await session.flush()
-    await tags.replace_tags(session, principal.account_id, "contact", contact.id, body.tags)
-    return await _reload(session, contact)
+    values = creation_values(principal, body)
+    references = References(principal.account_id, REFERENCES)
+    await references.load(session, [values])
+    contact = new_contact(principal, values, references)
+    await tags.add_tagged(session, "contact", contact, body.tags)
+    return contact
 
 
 async def update_contact(
@@ -126,19 +132,21 @@ async def update_contact(
     """PUT (``replace``) sets every field, omitted ones to null; PATCH only those sent."""
     contact = await get_contact(session, principal, contact_id, for_update=True)
     values = changes_of(body, replace=replace)
-    require_present(values, ["do_not_contact"])
-    await _check_references(session, principal.account_id, values)
-    changed = apply(contact, to_columns(values))
-    _check_identified(contact)
+    references = References(principal.account_id, REFERENCES)
+    await references.load(session, [values])
+    changed = patch_contact(contact, values, references)
     if "tags" in values:
-        names = values["tags"] or []
-        changed = (
-            await tags.replace_tags(session, principal.account_id, "contact", contact.id, names)
-            or changed
-        )
+        changed = await tags.retag(session, "contact", contact, values["tags"] or []) or changed
     if changed:
         contact.updated_at = utcnow()
-    return await _reload(session, contact)
+    await session.flush()
+    return contact
+
+
+async def _reload(session: AsyncSession, contact: Contact) -> Contact:
+    await session.flush()
+    await session.refresh(contact, ["tags", "updated_at"])
+    return contact
 
 
 async def delete_contact(session: AsyncSession, principal: Principal, contact_id: str) -> None:

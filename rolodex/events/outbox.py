@@ -16,6 +16,7 @@ the request, just before commit, so it is held only for the insert of the events
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,23 +92,24 @@ def classify(
 
 
 async def shown(
-    session: AsyncSession, resource_type: str, resource_id: str
-) -> dict[str, Any] | None:
-    """A resource as the API shows it (deleted ones too), or None if it is gone."""
+    session: AsyncSession, resource_type: str, resource_ids: Collection[str]
+) -> dict[str, dict[str, Any]]:
+    """Resources of one type as the API shows them (deleted ones too), by id, in one
+    query per type; ids that are gone are left out."""
+    if not resource_ids:
+        return {}
     source = SOURCES[resource_type]
     model = source.model
-    row = await session.scalar(
+    rows = await session.scalars(
         select(model)
-        .where(model.id == resource_id)
+        .where(model.id.in_(list(resource_ids)))
         .options(*source.options)
         .execution_options(populate_existing=True)
     )
-    if row is None:
-        return None
-    dumped: dict[str, Any] = source.out.model_validate(row, from_attributes=True).model_dump(
-        mode="json"
-    )
-    return dumped
+    return {
+        row.id: source.out.model_validate(row, from_attributes=True).model_dump(mode="json")
+        for row in rows
+    }
 
 
 async def emit_changes(session: AsyncSession) -> list[Event]:
@@ -116,20 +118,34 @@ async def emit_changes(session: AsyncSession) -> list[Event]:
     if context is None:
         return []
     await session.flush()  # the audit capture sees the last changes
-    pending: list[NewEvent] = []
+    found: list[tuple[Any, list[tuple[str, dict[str, Any] | None]]]] = []
     for entry in list(context.entries.values()):
         source = SOURCES.get(entry.resource_type)
         if source is None or entry.id in context.emitted:
             continue
         context.emitted.add(entry.id)
         kinds = classify(entry.resource_type, entry.action, dict(entry.changes or {}), source)
-        if not kinds:
-            continue
-        data = await shown(session, entry.resource_type, entry.resource_id)
-        for event_type, changes in kinds:
-            pending.append(
-                NewEvent(event_type, entry.resource_type, entry.resource_id, data, changes)
-            )
+        if kinds:
+            found.append((entry, kinds))
+    by_type: dict[str, set[str]] = {}
+    for entry, _ in found:
+        by_type.setdefault(entry.resource_type, set()).add(entry.resource_id)
+    data = {
+        (resource_type, resource_id): shown_data
+        for resource_type, ids in by_type.items()
+        for resource_id, shown_data in (await shown(session, resource_type, ids)).items()
+    }
+    pending = [
+        NewEvent(
+            event_type,
+            entry.resource_type,
+            entry.resource_id,
+            data.get((entry.resource_type, entry.resource_id)),
+            changes,
+        )
+        for entry, kinds in found
+        for event_type, changes in kinds
+    ]
     return await write_events(session, context.account_id, origin_of(context), pending)
 
 

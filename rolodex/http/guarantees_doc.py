@@ -11,7 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from rolodex.http.conditional import CONDITIONAL_WRITES
-from rolodex.idempotency.service import HEADER, KEYED_METHODS, REPLAYED_HEADER
+from rolodex.idempotency.service import (
+    HEADER,
+    KEY_CHARACTERS,
+    KEYED_METHODS,
+    MAX_KEY_LENGTH,
+    REPLAYED_HEADER,
+)
 
 _TEXT = {"type": "string"}
 _SECONDS = {"type": "string", "pattern": "^[0-9]+$"}
@@ -85,8 +91,8 @@ def request_headers(methods: set[str], single_resource: bool) -> list[dict[str, 
                 "schema": {
                     "type": "string",
                     "minLength": 1,
-                    "maxLength": 255,
-                    "pattern": "^[\\x21-\\x7e]+$",
+                    "maxLength": MAX_KEY_LENGTH,
+                    "pattern": f"^{KEY_CHARACTERS}+$",
                 },
                 "example": "sync-2026-11-23-0001",
             }

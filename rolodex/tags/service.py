@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from rolodex.accounts.principal import Principal
 from rolodex.audit.capture import is_recording, record
@@ -144,14 +146,23 @@ async def names_linked(session: AsyncSession, owner: str, owner_id: str) -> list
 
 
 async def resolve_tags(session: AsyncSession, account_id: str, names: Sequence[str]) -> list[Tag]:
-    """The account's tags with these names (any case), creating those that do not exist.
+    """The account's tags with these names (any case), creating those that do not exist."""
+    found = await tags_by_name(session, account_id, names)
+    return [found[name.lower()] for name in dict.fromkeys(n.lower() for n in names)]
+
+
+async def tags_by_name(
+    session: AsyncSession, account_id: str, names: Iterable[str]
+) -> dict[str, Tag]:
+    """The account's tags with these names by lower-cased name, creating those that do not
+    exist; one query for all that do.
 
     Two requests creating the same new tag at once both end with the one tag: the loser
     of the race finds the winner's row.
     """
-    if not names:
-        return []
     wanted = {name.lower(): name for name in names}
+    if not wanted:
+        return {}
     found = {
         tag.name.lower(): tag
         for tag in await session.scalars(
@@ -182,7 +193,93 @@ async def resolve_tags(session: AsyncSession, account_id: str, names: Sequence[s
                 raise
             tag = existing
         found[lowered] = tag
-    return [found[lowered] for lowered in wanted]
+    return found
+
+
+@dataclass
+class TagChange:
+    """A record's tags before and after a write that sets them."""
+
+    record: Any
+    before: list[Tag]
+    after: list[Tag]
+
+    @property
+    def changed(self) -> bool:
+        """Whether the set of tags differs."""
+        return {t.id for t in self.before} != {t.id for t in self.after}
+
+    def names(self) -> list[list[str]]:
+        """The ``tags`` change as the audit log and events show it: ``[before, after]``."""
+        return [
+            _sorted_names([t.name for t in self.before]),
+            _sorted_names([t.name for t in self.after]),
+        ]
+
+
+def plan_tags(record: Any, tags: Sequence[Tag], *, new: bool) -> TagChange:
+    """What setting ``tags`` on ``record`` changes; ``record.tags`` must be loaded unless
+    the record is ``new`` (it has none yet)."""
+    unique = list({tag.id: tag for tag in tags}.values())
+    return TagChange(record, [] if new else list(record.tags), unique)
+
+
+def audit_tag_changes(
+    session: AsyncSession, owner: str, changes: Sequence[TagChange], *, created: bool
+) -> None:
+    """Audit each record's ``tags`` change (links are not ORM objects, the capture does not
+    see them). For records being ``created``, call this before they are flushed, so that
+    their one ``<owner>.created`` row carries the tags from the start."""
+    action = f"{owner}.created" if created else f"{owner}.updated"
+    for change in changes:
+        if change.changed:
+            record(session, action, owner, change.record.id, {"tags": change.names()})
+
+
+async def write_tag_changes(
+    session: AsyncSession, owner: str, changes: Sequence[TagChange]
+) -> None:
+    """Write the links of every change in at most two statements (one insert, one delete),
+    and show each record its new tags. The records must be flushed."""
+    links, key = links_of(owner)
+    now = utcnow()
+    added: list[dict[str, Any]] = []
+    removed: list[tuple[str, str]] = []
+    for change in changes:
+        before = {t.id for t in change.before}
+        after = {t.id for t in change.after}
+        owner_id = change.record.id
+        added.extend({key: owner_id, "tag_id": t, "created_at": now} for t in after - before)
+        removed.extend((owner_id, t) for t in before - after)
+        set_committed_value(
+            change.record, "tags", sorted(change.after, key=lambda t: t.name.lower())
+        )
+    if removed:
+        await session.execute(
+            delete(links).where(tuple_(links.c[key], links.c.tag_id).in_(removed))
+        )
+    if added:
+        await session.execute(insert(links), added)
+
+
+async def add_tagged(session: AsyncSession, owner: str, record: Any, names: Sequence[str]) -> None:
+    """Add a new record (a contact or company) to the session with these tags, written
+    with one ``<owner>.created`` audit row that carries them."""
+    wanted = await resolve_tags(session, record.account_id, names)
+    change = plan_tags(record, wanted, new=True)
+    session.add(record)
+    audit_tag_changes(session, owner, [change], created=True)
+    await session.flush()
+    await write_tag_changes(session, owner, [change])
+
+
+async def retag(session: AsyncSession, owner: str, record: Any, names: Sequence[str]) -> bool:
+    """Make a loaded record's tags exactly ``names``; whether they changed."""
+    wanted = await resolve_tags(session, record.account_id, names)
+    change = plan_tags(record, wanted, new=False)
+    audit_tag_changes(session, owner, [change], created=False)
+    await write_tag_changes(session, owner, [change])
+    return change.changed
 
 
 def links_of(owner: str) -> tuple[Table, str]:
@@ -226,19 +323,6 @@ async def detach(session: AsyncSession, owner: str, owner_id: str, tag_ids: Sequ
     if result.rowcount:
         await _audit_links(session, owner, owner_id, before)
     return bool(result.rowcount)
-
-
-async def replace_tags(
-    session: AsyncSession, account_id: str, owner: str, owner_id: str, names: Sequence[str]
-) -> bool:
-    """Make the record's tags exactly ``names``; whether anything changed."""
-    tags = await resolve_tags(session, account_id, names)
-    links, key = links_of(owner)
-    keep = {tag.id for tag in tags}
-    current = set(await session.scalars(select(links.c.tag_id).where(links.c[key] == owner_id)))
-    removed = await detach(session, owner, owner_id, list(current - keep))
-    added = await attach(session, owner, owner_id, tags)
-    return removed or added
 
 
 async def tag_ids_named(session: AsyncSession, account_id: str, names: Sequence[str]) -> list[str]:

@@ -11,6 +11,7 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import LiveServer, Tenant
 
@@ -83,6 +84,15 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def import_report(
+    live_server: LiveServer, tenant: Tenant, source: Path, cwd: Path, *flags: str
+) -> dict[str, Any]:
+    """``rolodex import contacts SOURCE --json`` (it must succeed): its report."""
+    args = ("import", "contacts", str(source), "--json", "--no-progress", *flags)
+    report: dict[str, Any] = json.loads(ok(rolodex(live_server, tenant, *args, cwd=cwd)))
+    return report
 
 
 def audit_count(tenant: Tenant) -> int:
@@ -187,20 +197,7 @@ def test_import_and_export_round_trip_every_field_and_upsert_twice_changes_nothi
     rows = [full_row(i, tag) for i in range(300)]
     source = tmp_path / "contacts.csv"
     write_csv(source, rows)
-    report = json.loads(
-        ok(
-            rolodex(
-                live_server,
-                tenant,
-                "import",
-                "contacts",
-                str(source),
-                "--json",
-                "--no-progress",
-                cwd=tmp_path,
-            )
-        )
-    )
+    report = import_report(live_server, tenant, source, tmp_path)
     assert report["created"] == 300 and report["rejected"] == [], report
 
     exported = tmp_path / "export.csv"
@@ -220,36 +217,10 @@ def test_import_and_export_round_trip_every_field_and_upsert_twice_changes_nothi
         assert got["id"].startswith("cnt_") and got["owner_id"] == tenant.user_id
 
     before = audit_count(tenant)
-    again = json.loads(
-        ok(
-            rolodex(
-                live_server,
-                tenant,
-                "import",
-                "contacts",
-                str(source),
-                "--json",
-                "--no-progress",
-                cwd=tmp_path,
-            )
-        )
-    )
+    again = import_report(live_server, tenant, source, tmp_path)
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 300), again
     # The exported file itself, ids and timestamps included, also changes nothing.
-    third = json.loads(
-        ok(
-            rolodex(
-                live_server,
-                tenant,
-                "import",
-                "contacts",
-                str(exported),
-                "--json",
-                "--no-progress",
-                cwd=tmp_path,
-            )
-        )
-    )
+    third = import_report(live_server, tenant, exported, tmp_path)
     assert third["unchanged"] == 300, third
     assert audit_count(tenant) == before
 
@@ -332,21 +303,7 @@ def test_a_dry_run_reports_and_writes_nothing(
         encoding="utf-8",
     )
     before = audit_count(tenant)
-    report = json.loads(
-        ok(
-            rolodex(
-                live_server,
-                tenant,
-                "import",
-                "contacts",
-                str(source),
-                "--dry-run",
-                "--json",
-                "--no-progress",
-                cwd=tmp_path,
-            )
-        )
-    )
+    report = import_report(live_server, tenant, source, tmp_path, "--dry-run")
     assert report["dry_run"] is True
     assert (report["created"], report["updated"], report["unchanged"]) == (1, 1, 0), report
     assert [r["line"] for r in report["rejected"]] == [2, 4, 5]
