@@ -188,17 +188,36 @@ def init(
 
 @key_app.command("create")
 def key_create(
-    email: Annotated[str, typer.Option(help="The user the key belongs to.")],
+    email: Annotated[
+        str,
+        typer.Option(
+            help="The user the key belongs to; with --account-level, the owner or admin "
+            "recorded as its maker."
+        ),
+    ],
     scope: Annotated[str, typer.Option(help="full or read_only.")] = "full",
     name: Annotated[str, typer.Option(help="A name to recognise the key by.")] = "CLI key",
     rate_limit: Annotated[
         str | None,
         typer.Option(help="The key's own limit as requests/seconds, e.g. 600/60."),
     ] = None,
+    account_level: Annotated[
+        bool,
+        typer.Option(
+            "--account-level",
+            help="A key of the user's account, acting as no user: it keeps working when "
+            "the user leaves.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Create an API key for an existing user."""
-    from rolodex.accounts.service import find_user_by_email, issue_key
+    """Create an API key for an existing user, or for their account."""
+    from rolodex.accounts.service import (
+        MANAGERS,
+        find_user_by_email,
+        issue_account_key,
+        issue_key,
+    )
 
     if scope not in ("full", "read_only"):
         raise CommandError("--scope must be full or read_only")
@@ -220,16 +239,36 @@ def key_create(
             raise CommandError(f"no user with email {email}")
         if not user.active:
             raise CommandError(f"the user {email} is deactivated")
-        key, secret = await issue_key(
-            session, user, name=name.strip(), scope=scope, rate_limit=rate_limit
-        )
-        return {"id": key.id, "key": secret, "scope": key.scope}
+        if account_level:
+            if user.role not in MANAGERS:
+                raise CommandError(f"{email} is not an owner or admin of the account")
+            key, secret = await issue_account_key(
+                session,
+                user.account_id,
+                name=name.strip(),
+                scope=scope,
+                created_by=user,
+                rate_limit=rate_limit,
+            )
+        else:
+            key, secret = await issue_key(
+                session,
+                user,
+                name=name.strip(),
+                scope=scope,
+                rate_limit=rate_limit,
+                created_by=user,
+            )
+        return {"id": key.id, "key": secret, "scope": key.scope, "kind": key.kind}
 
     result = _run(settings, work)
     if as_json:
         print(json.dumps(result))
         return
-    console.print(f"API key {result['id']} ({result['scope']}): {result['key']}", highlight=False)
+    console.print(
+        f"API key {result['id']} ({result['kind']}, {result['scope']}): {result['key']}",
+        highlight=False,
+    )
     console.print("Store the key now: Rolodex keeps only its hash.", style="yellow")
 
 

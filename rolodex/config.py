@@ -133,7 +133,9 @@ class Settings(BaseSettings):
         default="10/300", description="Sign-in attempts per client IP and email address."
     )
     token_rate_limit: str = Field(
-        default="60/60", description="Requests to the OAuth token endpoints per client."
+        default="60/60",
+        description="Requests to the OAuth token endpoints per authenticated client, and "
+        "requests that authenticate no client per client IP.",
     )
 
     @field_validator("database_url")

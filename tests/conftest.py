@@ -79,13 +79,16 @@ def database_url(
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    """Settings of the test deployment: a limit no test reaches (rate limits have their own
-    tests, in tests/api/test_rate_limits.py)."""
+    """Settings of the test deployment: limits no test reaches (rate limits have their own
+    tests, in tests/api/test_rate_limits.py and tests/oauth/)."""
     return Settings(
         database_url=database_url,
         secret_key="test-secret-key",
         api_key_touch_seconds=0,
         rate_limit=GENEROUS_RATE_LIMIT,
+        # every test client calls from one address, whose failed OAuth client
+        # authentications share one budget
+        token_rate_limit=GENEROUS_RATE_LIMIT,
         redis_url=None,
         worker_in_process=False,  # webhook tests drive their own workers
         webhooks_allow_private=True,  # their receivers listen on loopback

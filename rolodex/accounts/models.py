@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, func
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rolodex.db import Base, UTCDateTime
@@ -12,6 +12,7 @@ from rolodex.mixins import AccountOwned, Timestamped
 
 ROLES = ("owner", "admin", "member")
 KEY_SCOPES = ("full", "read_only")
+KEY_KINDS = ("user", "account")
 
 
 class Account(Timestamped, Base):
@@ -45,12 +46,27 @@ Index("uq_users_email_lower", func.lower(User.email), unique=True)
 
 
 class ApiKey(AccountOwned, Base):
-    """An API key. Only the SHA-256 of the secret is stored; ``prefix`` helps recognise it."""
+    """An API key. Only the SHA-256 of the secret is stored; ``prefix`` helps recognise it.
+
+    A ``user`` key belongs to ``user_id`` and acts as that user. An ``account`` key
+    belongs to the account itself: ``user_id`` is null, it acts as no user, and it keeps
+    working whoever leaves. ``created_by_id`` is the user who made the key.
+    """
 
     __tablename__ = "api_keys"
-    __table_args__ = (Index("ix_api_keys_account_id_created_at", "account_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_api_keys_account_id_created_at", "account_id", "created_at"),
+        CheckConstraint("kind IN ('user', 'account')", name="kind"),
+        CheckConstraint("(kind = 'account') = (user_id IS NULL)", name="kind_user"),
+    )
 
-    user_id: Mapped[str] = mapped_column(String(40), ForeignKey("users.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="user", server_default="user"
+    )
+    user_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("users.id"))
+    created_by_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("users.id"), doc="The user who made the key, when one did."
+    )
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     scope: Mapped[str] = mapped_column(String(16), nullable=False)
     prefix: Mapped[str] = mapped_column(String(32), nullable=False)

@@ -8,6 +8,8 @@ from rolodex.accounts.models import User
 
 READ_SUFFIX = ".readonly"
 WRITE_SUFFIX = ".write"
+ACCOUNT_KEY_ROLE = "admin"
+"""The role an account key's rights are checked against: never owner, never staff."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,11 +17,12 @@ class Principal:
     """The resolved credential of a request.
 
     ``user`` is who the request acts as: the credential's own user, or the user it
-    impersonates, in which case ``impersonator`` is the real actor.
+    impersonates, in which case ``impersonator`` is the real actor. An account-level API
+    key acts as no user: ``user`` is None, and its rights are those of an admin.
     """
 
     account_id: str
-    user: User
+    user: User | None
     impersonator: User | None
     credential_id: str
     credential_kind: str
@@ -27,9 +30,26 @@ class Principal:
     scopes: frozenset[str] | None = None
 
     @property
-    def user_id(self) -> str:
-        """The id of the user the request acts as."""
-        return self.user.id
+    def user_id(self) -> str | None:
+        """The id of the user the request acts as; None for an account key."""
+        return self.user.id if self.user is not None else None
+
+    @property
+    def role(self) -> str:
+        """The role permission checks use: the acting user's, or admin for an account key."""
+        return self.user.role if self.user is not None else ACCOUNT_KEY_ROLE
+
+    @property
+    def staff(self) -> bool:
+        """Whether the acting user has the staff permission; an account key never has."""
+        return self.user is not None and self.user.staff
+
+    @property
+    def holder_id(self) -> str:
+        """Who holds the credential: its own user (the impersonator when impersonating),
+        or, for an account key, the key itself."""
+        holder = self.impersonator or self.user
+        return holder.id if holder is not None else self.credential_id
 
     def allows(self, scope: str) -> bool:
         """Whether the credential grants ``scope`` (e.g. ``contacts.write``).

@@ -14,6 +14,7 @@ from rolodex.accounts.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyOut,
+    KeyKind,
     UserCreate,
     UserOut,
     UserUpdate,
@@ -27,6 +28,7 @@ from rolodex.http.envelope import (
     dump,
     one,
 )
+from rolodex.http.errors import NotFound
 from rolodex.http.pagination import ListParams, list_params, list_response, paginate
 from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
 from rolodex.ids import id_pattern
@@ -80,8 +82,15 @@ async def list_users(
     return list_response(request, page, UserOut)
 
 
-@users.get("/me", response_model=DataEnvelope[UserOut], summary="The user the request acts as")
+@users.get(
+    "/me",
+    response_model=DataEnvelope[UserOut],
+    summary="The user the request acts as",
+    description="An account-level API key acts as no user: `404` for it.",
+)
 async def get_me(principal: CurrentPrincipal) -> JsonResponse:
+    if principal.user is None:
+        raise NotFound("This credential is an account-level API key: it acts as no user")
     return one(UserOut, principal.user)
 
 
@@ -135,7 +144,8 @@ async def deactivate_user(
     status_code=201,
     response_model=DataEnvelope[ApiKeyCreated],
     summary="Create an API key",
-    description="The secret `key` is in this response only; Rolodex stores its hash.",
+    description="The secret `key` is in this response only; Rolodex stores its hash. "
+    "`kind: account` makes a key of the account that acts as no user (owners and admins).",
 )
 async def create_api_key(
     body: ApiKeyCreate, session: Session, principal: CurrentPrincipal
@@ -154,10 +164,11 @@ async def list_api_keys(
     principal: CurrentPrincipal,
     secret: Secret,
     params: Annotated[ListParams, Depends(list_params(list(KEY_SORTS), "key"))],
+    kind: Annotated[KeyKind | None, Query(description="Only keys of this kind.")] = None,
 ) -> JsonResponse:
     page = await paginate(
         session,
-        service.visible_keys(principal),
+        service.visible_keys(principal, kind),
         model=ApiKey,
         collection="api_keys",
         sortable=KEY_SORTS,

@@ -44,11 +44,19 @@ class UserOut(OutModel):
     active: bool
 
 
+KeyKind = Literal["user", "account"]
+
+
 class ApiKeyCreate(WriteModel):
-    """A new API key. Without ``user_id`` it belongs to the acting user."""
+    """A new API key. Without ``user_id`` a user key belongs to the acting user."""
 
     name: RequiredText = Field(examples=["Zapier sync"])
     scope: Literal["full", "read_only"] = "full"
+    kind: KeyKind = Field(
+        default="user",
+        description="`user`: the key acts as its user. `account`: the key belongs to the "
+        "account and acts as no user (owners and admins only; no `user_id`).",
+    )
     user_id: str | None = Field(
         default=None, description="Only owners and admins may set another user."
     )
@@ -62,7 +70,12 @@ class ApiKeyOut(OutModel):
     object: Literal["api_key"] = "api_key"
     name: str
     scope: Literal["full", "read_only"]
-    user_id: str
+    kind: KeyKind
+    user_id: str | None = Field(description="The key's user; null for an account key.")
+    created_by_id: str | None = Field(
+        description="The user who made the key; null when no user did (an account key "
+        "made by an account key, or a key older than this field)."
+    )
     prefix: str
     last_used_at: datetime | None
     expires_at: datetime | None

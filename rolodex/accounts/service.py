@@ -55,20 +55,29 @@ async def create_account(
     await session.flush()
     session.add(owner)
     await session.flush()
-    key, secret = _new_key(owner, name="Default key", scope="full", expires_at=None)
-    session.add(key)
-    await session.flush()
+    key, secret = await issue_key(
+        session, owner, name="Default key", scope="full", created_by=owner
+    )
     return NewAccount(account=account, owner=owner, key=key, secret=secret)
 
 
 def _new_key(
-    user: User, *, name: str, scope: str, expires_at: Any, rate_limit: str | None = None
+    account_id: str,
+    *,
+    user: User | None,
+    created_by: User | None,
+    name: str,
+    scope: str,
+    expires_at: Any,
+    rate_limit: str | None,
 ) -> tuple[ApiKey, str]:
     secret = new_api_key()
     key = ApiKey(
         id=new_id("key"),
-        account_id=user.account_id,
-        user_id=user.id,
+        account_id=account_id,
+        kind="user" if user is not None else "account",
+        user_id=user.id if user is not None else None,
+        created_by_id=created_by.id if created_by is not None else None,
         name=name,
         scope=scope,
         prefix=display_prefix(secret),
@@ -87,13 +96,47 @@ async def issue_key(
     scope: str,
     expires_at: Any = None,
     rate_limit: str | None = None,
+    created_by: User | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key for ``user``; returns the row and the secret, shown only once.
+    """A new key for ``user``, made by ``created_by``; returns the row and the secret,
+    shown only once.
 
     ``rate_limit`` ("N/S") is the key's own limit; None means the deployment's.
     """
     key, secret = _new_key(
-        user, name=name, scope=scope, expires_at=expires_at, rate_limit=rate_limit
+        user.account_id,
+        user=user,
+        created_by=created_by,
+        name=name,
+        scope=scope,
+        expires_at=expires_at,
+        rate_limit=rate_limit,
+    )
+    session.add(key)
+    await session.flush()
+    return key, secret
+
+
+async def issue_account_key(
+    session: AsyncSession,
+    account_id: str,
+    *,
+    name: str,
+    scope: str,
+    created_by: User | None,
+    expires_at: Any = None,
+    rate_limit: str | None = None,
+) -> tuple[ApiKey, str]:
+    """A new account-level key: it belongs to the account and acts as no user, so it
+    outlives whoever made it. Returns the row and the secret, shown only once."""
+    key, secret = _new_key(
+        account_id,
+        user=None,
+        created_by=created_by,
+        name=name,
+        scope=scope,
+        expires_at=expires_at,
+        rate_limit=rate_limit,
     )
     session.add(key)
     await session.flush()
@@ -101,8 +144,9 @@ async def issue_key(
 
 
 def is_manager(principal: Principal) -> bool:
-    """Owners and admins manage the account's users and keys."""
-    return principal.user.role in MANAGERS
+    """Owners and admins manage the account's users and keys; so does an account key,
+    whose rights are an admin's."""
+    return principal.role in MANAGERS
 
 
 async def get_user(session: AsyncSession, principal: Principal, user_id: str) -> User:
@@ -115,26 +159,29 @@ async def get_user(session: AsyncSession, principal: Principal, user_id: str) ->
 async def create_key_for(
     session: AsyncSession, principal: Principal, body: ApiKeyCreate
 ) -> tuple[ApiKey, str]:
-    """Create a key for the acting user, or for another user when a manager asks."""
-    owner = principal.user
-    if body.user_id is not None and body.user_id != principal.user_id:
-        if not is_manager(principal):
-            raise Forbidden("Only owners and admins may create keys for other users")
-        if not is_valid_id("usr", body.user_id):
-            raise ValidationFailed.field("user_id", "does not name a user of this account")
-        found = await session.scalar(
-            select(User).where(User.id == body.user_id, User.account_id == principal.account_id)
-        )
-        if found is None:
-            raise ValidationFailed.field("user_id", "does not name a user of this account")
-        if (found.role == "owner" or found.staff) and principal.user.role != "owner":
-            # a key of an owner or a staff user would give its maker their rights
-            raise Forbidden("Only an owner may create keys for an owner or a staff user")
-        owner = found
-    if not owner.active:
-        raise Unprocessable("A deactivated user cannot be given a key")
+    """Create a key: an account key when ``body.kind`` says so, else a user key for the
+    acting user, or for another user when a manager asks."""
     if body.expires_at is not None and body.expires_at <= utcnow():
         raise ValidationFailed.field("expires_at", "must be in the future")
+    if body.kind == "account":
+        if body.user_id is not None:
+            raise ValidationFailed.field(
+                "user_id", "must not be sent with kind account: an account key has no user"
+            )
+        if not is_manager(principal):
+            raise Forbidden("Only owners and admins may create account keys")
+        return await issue_account_key(
+            session,
+            principal.account_id,
+            name=body.name,
+            scope=body.scope,
+            created_by=principal.user,
+            expires_at=body.expires_at,
+            rate_limit=body.rate_limit,
+        )
+    owner = await _key_user(session, principal, body.user_id)
+    if not owner.active:
+        raise Unprocessable("A deactivated user cannot be given a key")
     return await issue_key(
         session,
         owner,
@@ -142,12 +189,40 @@ async def create_key_for(
         scope=body.scope,
         expires_at=body.expires_at,
         rate_limit=body.rate_limit,
+        created_by=principal.user,
     )
 
 
-def visible_keys(principal: Principal) -> Any:
-    """Which keys the principal may see: all of the account's for managers, else its own."""
+async def _key_user(session: AsyncSession, principal: Principal, user_id: str | None) -> User:
+    """The user a new user key is for: the acting user, or ``user_id`` if a manager may
+    give that user a key."""
+    if user_id is None or user_id == principal.user_id:
+        if principal.user is None:
+            raise ValidationFailed.field(
+                "user_id", "is required: an account key acts as no user of its own"
+            )
+        return principal.user
+    if not is_manager(principal):
+        raise Forbidden("Only owners and admins may create keys for other users")
+    if not is_valid_id("usr", user_id):
+        raise ValidationFailed.field("user_id", "does not name a user of this account")
+    found = await session.scalar(
+        select(User).where(User.id == user_id, User.account_id == principal.account_id)
+    )
+    if found is None:
+        raise ValidationFailed.field("user_id", "does not name a user of this account")
+    if (found.role == "owner" or found.staff) and principal.role != "owner":
+        # a key of an owner or a staff user would give its maker their rights
+        raise Forbidden("Only an owner may create keys for an owner or a staff user")
+    return found
+
+
+def visible_keys(principal: Principal, kind: str | None = None) -> Any:
+    """Which keys the principal may see: all of the account's for managers (account keys
+    included), else its own; only those of ``kind`` when given."""
     stmt = select(ApiKey).where(ApiKey.account_id == principal.account_id)
+    if kind is not None:
+        stmt = stmt.where(ApiKey.kind == kind)
     if not is_manager(principal):
         stmt = stmt.where(ApiKey.user_id == principal.user_id)
     return stmt

@@ -6,6 +6,7 @@ The permission matrix (documented in ``docs/identity.md``):
   or grant the ``staff`` permission;
 - an **admin** manages admins and members, never owners, and cannot grant ``staff``;
 - a **member** may change only their own name, email and password;
+- an **account-level API key** has an admin's rights (it acts as no user);
 - the last active owner of an account can be neither demoted nor deactivated.
 
 Users are deactivated, never erased: their records keep pointing at them, and every
@@ -32,7 +33,7 @@ SELF_SERVICE_FIELDS = frozenset({"email", "first_name", "last_name", "password"}
 
 
 def _is_owner(principal: Principal) -> bool:
-    return principal.user.role == "owner"
+    return principal.role == "owner"
 
 
 async def _active_owners(session: AsyncSession, account_id: str) -> int:
@@ -82,8 +83,7 @@ async def _target(session: AsyncSession, principal: Principal, user_id: str) -> 
 
 def _check_may_change(principal: Principal, target: User, values: dict[str, Any]) -> None:
     """Raise 403 unless the principal may apply ``values`` to ``target``."""
-    acting = principal.user
-    if target.id == acting.id and set(values) <= SELF_SERVICE_FIELDS:
+    if target.id == principal.user_id and set(values) <= SELF_SERVICE_FIELDS:
         return
     if not is_manager(principal):
         raise Forbidden("Only owners and admins may change other users, roles or access")

@@ -26,7 +26,7 @@ class AppointmentWrite(WriteModel):
     location: Location | None = None
     status: AppointmentStatus = "scheduled"
     assignee_id: str | None = Field(
-        default=None, description="A user; defaults to the acting user."
+        default=None, description="A user; defaults to the acting user (null for an account key)."
     )
     description: LongText | None = None
 

@@ -68,7 +68,7 @@ class AuditContext:
 
     account_id: str
     request_id: str | None
-    user_id: str
+    user_id: str | None  # None for an account-level API key, which acts as no user
     impersonator_id: str | None
     credential_id: str | None
     credential_kind: str | None

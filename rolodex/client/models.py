@@ -143,17 +143,21 @@ class User(RolodexObject):
 
 
 class ApiKey(RolodexObject):
-    """An API key; ``key`` is set only in the answer that created it."""
+    """An API key; ``key`` is set only in the answer that created it. An account key
+    (``kind`` ``"account"``) has no ``user_id``."""
 
     object: str = "api_key"
     name: str | None = None
     scope: str | None = None
+    kind: str | None = None
     user_id: str | None = None
+    created_by_id: str | None = None
     prefix: str | None = None
     key: str | None = None
     last_used_at: datetime | None = None
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    rate_limit: str | None = None
 
 
 class AuditEntry(RolodexObject):

@@ -31,7 +31,9 @@ class CompanyWrite(WriteModel):
     phone: Phone | None = None
     website: Url | None = None
     address: Address | None = None
-    owner_id: str | None = Field(default=None, description="A user; defaults to the acting user.")
+    owner_id: str | None = Field(
+        default=None, description="A user; defaults to the acting user (null for an account key)."
+    )
     description: LongText | None = None
     tags: TagNames = Field(default_factory=list)
     custom_fields: CustomFields = Field(default_factory=dict)

@@ -44,7 +44,9 @@ class ContactWrite(WriteModel):
     website: Url | None = None
     address: Address | None = None
     company_id: str | None = Field(default=None, description="A company of this account.")
-    owner_id: str | None = Field(default=None, description="A user; defaults to the acting user.")
+    owner_id: str | None = Field(
+        default=None, description="A user; defaults to the acting user (null for an account key)."
+    )
     source: ShortText | None = None
     timezone: Timezone | None = Field(default=None, examples=["Europe/Berlin"])
     do_not_contact: Bool = False

@@ -79,12 +79,12 @@ async def authenticate(request: Request, session: AsyncSession, settings: Settin
 async def _authenticate_key(
     request: Request, session: AsyncSession, settings: Settings, credential: str
 ) -> Principal:
-    """The principal of an API key."""
+    """The principal of an API key: its user's, or for an account key, no user's."""
     digest = hash_api_key(credential)
     row = (
         await session.execute(
             select(ApiKey, User)
-            .join(User, User.id == ApiKey.user_id)
+            .outerjoin(User, User.id == ApiKey.user_id)
             .where(ApiKey.key_hash == digest)
         )
     ).first()
@@ -96,12 +96,12 @@ async def _authenticate_key(
         raise Unauthorized("The API key has been revoked")
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthorized("The API key has expired")
-    if not user.active:
+    if key.kind != "account" and (user is None or not user.active):
         raise Unauthorized("The API key's user is deactivated")
     _note_use(request, key, settings)
     return Principal(
         account_id=key.account_id,
-        user=user,
+        user=user,  # None for an account key
         impersonator=None,
         credential_id=key.id,
         credential_kind="api_key",
@@ -153,7 +153,12 @@ async def record_key_use(request: Request, sessions: async_sessionmaker[AsyncSes
 
 async def _impersonate(session: AsyncSession, principal: Principal, user_id: str) -> Principal:
     """Act as another user of the same account; only staff may."""
-    if not principal.user.staff:
+    if principal.user is None:
+        raise Forbidden(
+            "An account-level API key acts as no user and cannot act as another "
+            "(X-IMPERSONATE-USER-ID); use the key of a staff user"
+        )
+    if not principal.staff:
         raise Forbidden("Only a staff user may act as another user (X-IMPERSONATE-USER-ID)")
     if not is_valid_id("usr", user_id):
         raise NotFound("No user with this id in the account")

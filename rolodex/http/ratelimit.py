@@ -17,6 +17,7 @@ import logging
 import math
 import time
 import urllib.parse
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -80,6 +81,10 @@ class Usage:
         }
 
 
+Measure = Callable[[FixedWindowRateLimiter, int], Awaitable[Usage]]
+"""Reads or counts a budget on one storage, given the seconds of slack its clock needs."""
+
+
 def redis_storage_uri(url: str) -> str:
     """``redis://…`` as users write it → the ``async+redis://…`` the ``limits`` library wants."""
     return url if url.startswith("async+") else f"async+{url}"
@@ -119,11 +124,21 @@ class RateLimiter:
 
     async def hit(self, identifier: str, quota: Quota) -> Usage:
         """Count one request of ``identifier`` against ``quota``."""
+        return await self._measure(lambda limiter, slack: _count(limiter, identifier, quota, slack))
+
+    async def peek(self, identifier: str, quota: Quota) -> Usage:
+        """Where ``identifier`` stands against ``quota``, without counting a request:
+        ``allowed`` is whether one more would be."""
+        return await self._measure(lambda limiter, slack: _peek(limiter, identifier, quota, slack))
+
+    async def _measure(self, measure: Measure) -> Usage:
+        """Run ``measure`` on the shared counters, or on this process's own while Redis
+        is unreachable (failing open to local limits)."""
         if self.shared is not None and time.monotonic() >= self._shared_down_until:
             try:
                 # Redis keeps whole seconds (TTL is rounded): add one so that a client
                 # waiting ``reset`` seconds never comes back early.
-                usage = await _count(self.shared, identifier, quota, slack=1)
+                usage = await measure(self.shared, 1)
             except _STORAGE_FAILURES as exc:
                 self._shared_down_until = time.monotonic() + REDIS_RETRY_SECONDS
                 log.warning(
@@ -138,15 +153,21 @@ class RateLimiter:
                     self._shared_down_until = 0.0
                     log.warning("Redis at %s is reachable again", self.redis_location)
                 return usage
-        return await _count(self.local, identifier, quota, slack=0)
+        return await measure(self.local, 0)
 
 
 def _storage(uri: str, **options: float | str | bool) -> Storage:
     return cast(Storage, storage_from_string(uri, **options))
 
 
+def _reset(quota: Quota, left: float, slack: int, allowed: bool) -> int:
+    """Whole seconds until the window resets; at least 1 when refused (= Retry-After)."""
+    reset = min(quota.seconds, math.ceil(left) + slack) if left > 0 else 0
+    return reset if allowed else max(1, reset)
+
+
 async def _count(
-    limiter: FixedWindowRateLimiter, identifier: str, quota: Quota, *, slack: int
+    limiter: FixedWindowRateLimiter, identifier: str, quota: Quota, slack: int
 ) -> Usage:
     item = quota.item()
     allowed = await limiter.hit(item, identifier)
@@ -157,10 +178,19 @@ async def _count(
         # (a crash between INCR and EXPIRE): start over rather than refuse forever.
         await limiter.clear(item, identifier)
         left = 0
-    reset = min(quota.seconds, math.ceil(left) + slack) if left > 0 else 0
-    if not allowed:
-        reset = max(1, reset)  # the same moment as Retry-After
+    reset = _reset(quota, left, slack, allowed)
     return Usage(quota, allowed, stats.remaining if allowed else 0, reset)
+
+
+async def _peek(
+    limiter: FixedWindowRateLimiter, identifier: str, quota: Quota, slack: int
+) -> Usage:
+    stats = await limiter.get_window_stats(quota.item(), identifier)
+    left = stats.reset_time - time.time()
+    # a window that has ended (or a counter without expiry, which the next hit clears)
+    # leaves the whole budget
+    allowed = stats.remaining > 0 or left <= 0
+    return Usage(quota, allowed, stats.remaining, _reset(quota, left, slack, allowed))
 
 
 async def quota_of(request: Request, principal: Principal) -> Quota:

@@ -14,8 +14,10 @@ from rolodex.db import Base, UTCDateTime, utcnow
 class IdempotencyRecord(Base):
     """The response a keyed request got, committed together with the change it made.
 
-    A key belongs to one account and user; ``fingerprint`` (a hash of method, path and
-    body) tells a true retry from a different request reusing the key.
+    A key belongs to one account and holder: ``user_id`` is the credential's own user,
+    or for an account-level API key (which has none) that key's id. ``fingerprint`` (a
+    hash of method, path and body) tells a true retry from a different request reusing
+    the key.
     """
 
     __tablename__ = "idempotency_keys"

@@ -105,7 +105,7 @@ async def fingerprint_of(request: Request, principal: Principal) -> str:
         request.method.encode(),
         request.url.path.encode(),
         request.url.query.encode(),
-        principal.user_id.encode(),
+        (principal.user_id or "").encode(),
         _canonical_body(await request.body()),
     ):
         digest.update(len(part).to_bytes(8, "big"))
@@ -114,7 +114,7 @@ async def fingerprint_of(request: Request, principal: Principal) -> str:
 
 
 def lock_id(account_id: str, user_id: str, key: str) -> int:
-    """A signed 64-bit advisory-lock id for one key of one account and user."""
+    """A signed 64-bit advisory-lock id for one key of one account and holder."""
     digest = hashlib.sha256(f"idempotency\0{account_id}\0{user_id}\0{key}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
@@ -166,7 +166,7 @@ async def run_idempotent(
     if key is None:
         return await call()
     settings: Settings = request.app.state.settings
-    owner = (principal.impersonator or principal.user).id  # the credential's own user
+    owner = principal.holder_id  # the credential's own user, or an account key itself
     fingerprint = await fingerprint_of(request, principal)
     lookup = (
         select(IdempotencyRecord)

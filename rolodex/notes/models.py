@@ -10,13 +10,14 @@ from rolodex.mixins import AccountOwned, SoftDeleted
 
 
 class Note(AccountOwned, SoftDeleted, Base):
-    """A note on a contact. Its author is always the user who wrote it."""
+    """A note on a contact. Its author is always the user who wrote it; none when an
+    account-level API key, which acts as no user, wrote it."""
 
     __tablename__ = "notes"
 
     contact_id: Mapped[str] = mapped_column(String(40), ForeignKey("contacts.id"), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
-    author_id: Mapped[str] = mapped_column(String(40), ForeignKey("users.id"), nullable=False)
+    author_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("users.id"))
     pinned: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 

@@ -14,8 +14,8 @@ from rolodex.validation import Bool, RequiredLongText
 class NoteWrite(WriteModel):
     """A note as a client writes it; ``body`` is required.
 
-    ``author_id`` is always the acting user. Sending another user's id is refused (403):
-    to write as someone else, impersonate them.
+    ``author_id`` is always the acting user (none for an account-level API key). Sending
+    another user's id is refused (403): to write as someone else, impersonate them.
     """
 
     read_only: ClassVar[frozenset[str]] = frozenset({"contact_id"})
@@ -37,6 +37,8 @@ class NoteOut(OutModel):
     object: Literal["note"] = "note"
     contact_id: str
     body: str
-    author_id: str
+    author_id: str | None = Field(
+        description="The user who wrote it; null when an account-level API key did."
+    )
     pinned: bool
     deleted_at: datetime | None

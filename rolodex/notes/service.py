@@ -14,7 +14,8 @@ from rolodex.notes.schemas import NoteOut, NotePatch, NoteWrite
 def _prepare(
     values: dict[str, Any], record: Note | None, principal: Principal, sent: set[str]
 ) -> None:
-    """A note's author is who writes it; it cannot be set to another user."""
+    """A note's author is who writes it; it cannot be set to another user. An account
+    key acts as no user: its notes have no author, and any ``author_id`` is refused."""
     author = values.pop("author_id", None)
     if author is not None and author != principal.user_id:
         raise Forbidden(

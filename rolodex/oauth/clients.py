@@ -59,6 +59,12 @@ async def create_client(
     """Owners and admins register clients for their account."""
     if not is_manager(principal):
         raise Forbidden("Only owners and admins may register OAuth clients")
+    if principal.user is None:
+        # a client's tokens act as the user who registered it
+        raise Forbidden(
+            "An account-level API key cannot register OAuth clients: a client acts as the "
+            "user who registers it; use an owner's or admin's own key"
+        )
     return await register_client(session, principal.user, body, supported)
 
 

@@ -5,7 +5,8 @@ They live outside ``/api/v1`` and answer in RFC 6749's error form
 (``{"error": "invalid_grant", "error_description": …}``), not the API envelope. The forms
 are read here, ahead, and handed to Authlib (:mod:`rolodex.oauth.server`) in one
 transaction, which commits even when Authlib answers with an error, so that a detected
-token reuse stays revoked.
+token reuse stays revoked; only a request refused by its client's rate limit
+(:mod:`rolodex.oauth.limits`) is rolled back, having done nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import Any, TypeVar
 from authlib.common.errors import AuthlibBaseError
 from authlib.oauth2.rfc6749 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InsecureTransportError
-from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -31,7 +31,8 @@ from rolodex.accounts.secrets import check_password, hash_password
 from rolodex.accounts.service import find_user_by_email
 from rolodex.config import Settings
 from rolodex.db import unit_of_work
-from rolodex.http.ratelimit import Quota, limiter_of
+from rolodex.http.ratelimit import Quota, Usage, limiter_of
+from rolodex.oauth.limits import TokenLimits
 from rolodex.oauth.pages import CSRF_FIELD, consent_page, csrf_valid, error_page
 from rolodex.oauth.server import (
     ANY_METHOD,
@@ -117,33 +118,54 @@ def _client_ip(request: Request) -> str:
 # --- token, revocation, introspection ---------------------------------------------------
 
 
+def _too_many(usage: Usage) -> JSONResponse:
+    """The token endpoints' 429, in the OAuth error form, with ``Retry-After``."""
+    return oauth_error(
+        "temporarily_unavailable",
+        f"Too many requests; retry after {usage.reset} seconds",
+        status_code=429,
+        headers={**usage.headers(), "Retry-After": str(usage.reset)},
+    )
+
+
+def _token_limits(request: Request) -> TokenLimits:
+    quota = Quota.parse(_settings(request).token_rate_limit)
+    return TokenLimits(limiter_of(request), quota, _client_ip(request))
+
+
 async def _token_endpoint(
     request: Request, action: Callable[[RolodexAuthorizationServer, FormRequest], Response]
 ) -> Response:
+    """Run a token, revocation or introspection request, rate-limited as
+    :mod:`rolodex.oauth.limits` describes."""
+    limits = _token_limits(request)
+    blocked = await limits.blocked()
+    if blocked is not None:
+        return _too_many(blocked)
     try:
         form = await read_form(request)
     except FormError as exc:
+        await limits.count(None)
         return oauth_error("invalid_request", str(exc))
     repeated = sorted(name for name, values in form.items() if len(values) > 1)
     if repeated:
+        await limits.count(None)
         return oauth_error("invalid_request", f"Parameters sent more than once: {repeated}")
-    client_id, _ = extract_basic_authorization(request.headers)
-    client_id = client_id or (form.get("client_id") or [_client_ip(request)])[0]
-    limited = await _rate_limited(
-        request, f"oauth-token:{client_id}", _settings(request).token_rate_limit
-    )
-    if limited is not None:
-        return oauth_error(
-            "temporarily_unavailable",
-            f"Too many requests; retry after {limited['Retry-After']} seconds",
-            status_code=429,
-            headers=limited,
-        )
     http = FormRequest("POST", str(request.url), request.headers, {}, form)
-    try:
-        response = await _with_server(request, lambda server: action(server, http))
-    except InsecureTransportError:
-        return oauth_error("invalid_request", "OAuth requests must use HTTPS")
+    state = request.app.state
+    async with unit_of_work(state.sessions) as session:
+        server = RolodexAuthorizationServer(
+            session.sync_session, state.settings, state.oauth_scopes
+        )
+        try:
+            response = await session.run_sync(lambda _: action(server, http))
+        except InsecureTransportError:
+            response = oauth_error("invalid_request", "OAuth requests must use HTTPS")
+        # The client is known only now: count the request before anything it did commits.
+        over = await limits.count(server.authenticated_client)
+        if over is not None:
+            await session.rollback()  # nothing of a refused request is kept
+            return _too_many(over)
     response.headers.update(NO_STORE)
     return response
 

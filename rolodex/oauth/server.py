@@ -226,6 +226,7 @@ class RolodexAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         super().__init__(scopes_supported=sorted(scopes))
         self.db = db
         self.settings = settings
+        self.authenticated_client: Client | None = None
         self.register_token_generator(
             "default",
             BearerTokenGenerator(
@@ -256,6 +257,16 @@ class RolodexAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         """No signals: Rolodex needs none."""
+
+    def authenticate_client(
+        self, request: OAuth2Request, methods: list[str], endpoint: str = "token"
+    ) -> Client:
+        """Authlib's client authentication, remembering the client it authenticated, so
+        that the request is counted against that client's rate limit rather than the
+        ``client_id`` it merely claims (:mod:`rolodex.oauth.limits`)."""
+        client: Client = super().authenticate_client(request, methods, endpoint)
+        self.authenticated_client = client
+        return client
 
     # model hooks
 

@@ -22,7 +22,7 @@ class TaskWrite(WriteModel):
     due_at: UtcDatetime | None = Field(default=None, examples=["2026-12-01T09:00:00Z"])
     completed: Bool = False
     assignee_id: str | None = Field(
-        default=None, description="A user; defaults to the acting user."
+        default=None, description="A user; defaults to the acting user (null for an account key)."
     )
 
 

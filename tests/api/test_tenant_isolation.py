@@ -149,6 +149,14 @@ def oauth_token(client, tenant, scopes: list[str]) -> str:
     return token
 
 
+def account_key(tenant, scope: str = "full") -> str:
+    """An account-level key of the tenant (acting as no user), of ``scope``."""
+    response = tenant.post("/api-keys", json={"name": "account", "kind": "account", "scope": scope})
+    assert response.status_code == 201, response.text
+    secret: str = response.json()["data"]["key"]
+    return secret
+
+
 def test_every_id_of_another_account_is_404(client, tenant, foreign_ids) -> None:
     document = client.get("/openapi.json").json()
     routes = [(m, p) for m, p, _ in api_routes(client.app) if "{" in p]
@@ -166,14 +174,16 @@ def test_every_id_of_another_account_is_404(client, tenant, foreign_ids) -> None
             "webhooks.write",
         ],
     )
+    of_the_account = account_key(tenant)
     checked = 0
     for method, template in routes:
         path = fill(document, method, template, foreign_ids)
         body = body_for(document, method, template)
         kwargs: dict[str, Any] = {"json": body} if body is not None else {}
-        response = tenant.request(method, path, **kwargs)
-        assert response.status_code == 404, (method, path, body, response.text)
-        assert response.json()["error"]["code"] == "NOT_FOUND"
+        for key in (tenant.key, of_the_account):
+            response = tenant.request(method, path, key=key, **kwargs)
+            assert response.status_code == 404, (method, path, body, response.text)
+            assert response.json()["error"]["code"] == "NOT_FOUND"
         scope = next(
             r.required_scope for m, p, r in api_routes(client.app) if (m, p) == (method, template)
         )
@@ -213,18 +223,24 @@ def mutating_routes(client, ids: dict[str, str]) -> list[tuple[str, str, Any]]:
     return found
 
 
-def test_read_only_key_and_readonly_token_get_403_on_every_mutation(
+def test_read_only_keys_and_readonly_token_get_403_on_every_mutation(
     client, tenant, foreign_ids
 ) -> None:
     contact = tenant.post("/contacts", json={"first_name": "Mine"}).json()["data"]
     ids = {**foreign_ids, "cnt": contact["id"]}  # own records where they exist
     read_only_key = tenant.new_key("read_only")
+    read_only_account_key = account_key(tenant, "read_only")
     token = oauth_token(client, tenant, ["contacts.readonly"])
     mutations = mutating_routes(client, ids)
     assert len(mutations) >= 25
+    credentials = (
+        {"X-API-Key": read_only_key},
+        {"X-API-Key": read_only_account_key},
+        {"Authorization": f"Bearer {token}"},
+    )
     for method, path, body in mutations:
         kwargs: dict[str, Any] = {"json": body} if body is not None else {}
-        for headers in ({"X-API-Key": read_only_key}, {"Authorization": f"Bearer {token}"}):
+        for headers in credentials:
             response = client.request(method, API + path, headers=headers, **kwargs)
             assert response.status_code == 403, (method, path, headers, response.text)
             assert response.json()["error"]["code"] == "FORBIDDEN"

@@ -104,7 +104,8 @@ def test_key_create_prints_a_scoped_key_that_the_server_honours(live_server) -> 
     )
     assert result.returncode == 0, result.stderr
     created = json.loads(result.stdout)
-    assert set(created) == {"id", "key", "scope"}
+    assert set(created) == {"id", "key", "scope", "kind"}
+    assert created["kind"] == "user"
     assert created["id"].startswith("key_")
     assert created["key"].startswith("rdx_k_")
     assert created["scope"] == "read_only"
@@ -123,6 +124,31 @@ def test_key_create_prints_a_scoped_key_that_the_server_honours(live_server) -> 
     assert full["scope"] == "full"
     made = api(live_server, "POST", "/contacts", full["key"], json={"first_name": "x"})
     assert made.status_code == 201
+
+
+@pytest.mark.live
+def test_key_create_account_level_makes_a_key_of_no_user(live_server) -> None:
+    email = new_email()
+    owner = init(live_server, email)
+    result = live_server.cli(
+        "key", "create", "--email", email, "--account-level", "--name", "Sync", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    created = json.loads(result.stdout)
+    assert created["kind"] == "account" and created["scope"] == "full"
+    shown = api(live_server, "GET", f"/api-keys/{created['id']}", created["key"]).json()["data"]
+    assert shown["kind"] == "account" and shown["user_id"] is None
+    assert shown["created_by_id"] == owner["user_id"]
+    assert api(live_server, "GET", "/users/me", created["key"]).status_code == 404
+
+    # a member cannot be the maker of an account key
+    member = api(
+        live_server, "POST", "/users", owner["api_key"], json={"email": new_email()}
+    ).json()["data"]
+    refused = live_server.cli(
+        "key", "create", "--email", member["email"], "--account-level", "--json"
+    )
+    assert "not an owner or admin" in assert_one_line_error(refused)
 
 
 @pytest.mark.live

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from rolodex.app import create_app
 from rolodex.config import Settings
+from rolodex.oauth.models import OAuthToken
 from tests.api.test_rate_limits import app_client
 from tests.oauth.helpers import BASE, REDIRECT_URI, authorize, code_for, register
 
@@ -58,6 +66,125 @@ def test_token_requests_are_limited_per_client_in_the_oauth_error_form(
             auth=(other.client_id, other.client_secret),
         )
         assert fine.status_code == 400  # its own budget
+
+
+PEER_HEADER = b"x-test-peer-address"
+
+
+@contextmanager
+def from_two_addresses(
+    settings: Settings, **changes: object
+) -> Iterator[tuple[Callable[..., Any], Callable[..., Any]]]:
+    """``post`` functions of one app (so one set of counters) calling from two addresses.
+
+    A test client always calls from the same address; here a header of the test's own
+    sets the address the app sees, as a proxy the app trusts would."""
+    app = create_app(settings.model_copy(update=changes))
+
+    async def peer_from_header(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name == PEER_HEADER:
+                    scope = {**scope, "client": (value.decode(), 40000)}
+        await app(scope, receive, send)
+
+    with TestClient(peer_from_header, raise_server_exceptions=False) as client:
+
+        def poster(address: str) -> Callable[..., Any]:
+            def post(url: str, **kwargs: Any) -> Any:
+                return client.post(url, headers={PEER_HEADER.decode(): address}, **kwargs)
+
+            return post
+
+        yield poster("203.0.113.7"), poster("198.51.100.2")
+
+
+def test_failed_client_authentications_count_per_address_not_against_the_client(
+    settings: Settings, tenant
+) -> None:
+    registered = register(tenant)
+    right = (registered.client_id, registered.client_secret)
+    wrong = (registered.client_id, "rdx_cs_wrong")
+    body = {"grant_type": "authorization_code", "code": "x"}
+    with from_two_addresses(settings, token_rate_limit="3/60") as (guesser, owner):
+        guesses = [guesser(TOKEN, data=body, auth=wrong) for _ in range(4)]
+        assert [g.status_code for g in guesses] == [401, 401, 401, 429]
+        assert guesses[0].json()["error"] == "invalid_client"
+        assert guesses[-1].json()["error"] == "temporarily_unavailable"
+        assert int(guesses[-1].headers["retry-after"]) >= 1
+        # an address past its budget is refused even the right secret: guessing stays slow
+        assert guesser(TOKEN, data=body, auth=right).status_code == 429
+        unknown = guesser(TOKEN, data={**body, "client_id": "ocl_x", "client_secret": "y"})
+        assert unknown.status_code == 429
+        # the client itself, from its own address, has its whole budget: nobody spent it
+        answers = [owner(TOKEN, data=body, auth=right) for _ in range(4)]
+        assert [a.status_code for a in answers] == [400, 400, 400, 429]
+        assert answers[0].json()["error"] == "invalid_grant"  # authenticated, then refused
+
+
+def test_a_client_over_its_limit_gets_429_and_nothing_is_issued(settings: Settings, tenant) -> None:
+    registered = register(
+        tenant, grant_types=["client_credentials"], redirect_uris=[], scopes=["contacts.readonly"]
+    )
+    auth = (registered.client_id, registered.client_secret)
+    with app_client(settings, token_rate_limit="2/60") as client:
+        answers = [
+            client.post(TOKEN, data={"grant_type": "client_credentials"}, auth=auth)
+            for _ in range(3)
+        ]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        limited = answers[-1]
+        assert limited.json()["error"] == "temporarily_unavailable"
+        assert int(limited.headers["retry-after"]) >= 1
+        assert limited.headers["x-ratelimit-remaining"] == "0"
+        assert limited.headers["cache-control"] == "no-store"
+    assert tokens_of(tenant, registered.client_id) == 2  # the refused one issued nothing
+
+
+def test_a_refused_refresh_does_not_spend_the_refresh_token(settings: Settings, tenant) -> None:
+    registered = register(tenant)
+    auth = (registered.client_id, registered.client_secret)
+    with app_client(settings, token_rate_limit="2/60") as client:
+        code, verifier = code_for(client, BASE, tenant, registered)
+        first = client.post(
+            TOKEN,
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT_URI,
+                "code_verifier": verifier,
+            },
+            auth=auth,
+        ).json()
+        refresh = {"grant_type": "refresh_token"}
+        second = client.post(
+            TOKEN, data={**refresh, "refresh_token": first["refresh_token"]}, auth=auth
+        )
+        assert second.status_code == 200, second.text
+        refused = client.post(
+            TOKEN, data={**refresh, "refresh_token": second.json()["refresh_token"]}, auth=auth
+        )
+        assert refused.status_code == 429
+    # a later window (here: a fresh process) takes the same refresh token as if never sent
+    with app_client(settings, token_rate_limit="2/60") as client:
+        third = client.post(
+            TOKEN, data={**refresh, "refresh_token": second.json()["refresh_token"]}, auth=auth
+        )
+        assert third.status_code == 200, third.text
+        access = third.json()["access_token"]
+        listed = client.get("/api/v1/contacts", headers={"Authorization": f"Bearer {access}"})
+        assert listed.status_code == 200
+
+
+def tokens_of(tenant, client_id: str) -> int:
+    async def work(session: Any) -> int:
+        count = await session.scalar(
+            select(func.count()).select_from(OAuthToken).where(OAuthToken.client_id == client_id)
+        )
+        return int(count)
+
+    result: int = tenant.run(work)
+    return result
 
 
 def test_login_and_token_limit_settings_are_validated() -> None:
