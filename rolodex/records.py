@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.base import ExecutableOption
 
+from rolodex.accounts.principal import Principal
 from rolodex.db import utcnow
 from rolodex.http.conditional import check_precondition
 from rolodex.http.errors import NotFound, Unprocessable, ValidationFailed
@@ -124,6 +125,15 @@ async def check_reference(
     references = References(account_id, [Reference(field, model, prefix, label)])
     await references.load(session, [{field: record_id}])
     references.check({field: record_id})
+
+
+def owned_values(principal: Principal, body: BaseModel) -> dict[str, Any]:
+    """A new record's values: the body's, owned by the acting user unless the body names
+    an ``owner_id`` (an account-level key, acting as no user, leaves it null)."""
+    values = dict(body)
+    if "owner_id" not in body.model_fields_set:
+        values["owner_id"] = principal.user_id
+    return values
 
 
 def changes_of(body: BaseModel, *, replace: bool) -> dict[str, Any]:

@@ -61,7 +61,8 @@ async def create_account(
     return NewAccount(account=account, owner=owner, key=key, secret=secret)
 
 
-def _new_key(
+async def _add_key(
+    session: AsyncSession,
     account_id: str,
     *,
     user: User | None,
@@ -71,6 +72,8 @@ def _new_key(
     expires_at: Any,
     rate_limit: str | None,
 ) -> tuple[ApiKey, str]:
+    """Store a new key (a user's, or with no ``user`` the account's); the row and the
+    secret, which is shown once and never stored."""
     secret = new_api_key()
     key = ApiKey(
         id=new_id("key"),
@@ -85,6 +88,8 @@ def _new_key(
         expires_at=expires_at,
         rate_limit=rate_limit,
     )
+    session.add(key)
+    await session.flush()
     return key, secret
 
 
@@ -103,7 +108,8 @@ async def issue_key(
 
     ``rate_limit`` ("N/S") is the key's own limit; None means the deployment's.
     """
-    key, secret = _new_key(
+    return await _add_key(
+        session,
         user.account_id,
         user=user,
         created_by=created_by,
@@ -112,9 +118,6 @@ async def issue_key(
         expires_at=expires_at,
         rate_limit=rate_limit,
     )
-    session.add(key)
-    await session.flush()
-    return key, secret
 
 
 async def issue_account_key(
@@ -129,7 +132,8 @@ async def issue_account_key(
 ) -> tuple[ApiKey, str]:
     """A new account-level key: it belongs to the account and acts as no user, so it
     outlives whoever made it. Returns the row and the secret, shown only once."""
-    key, secret = _new_key(
+    return await _add_key(
+        session,
         account_id,
         user=None,
         created_by=created_by,
@@ -138,9 +142,6 @@ async def issue_account_key(
         expires_at=expires_at,
         rate_limit=rate_limit,
     )
-    session.add(key)
-    await session.flush()
-    return key, secret
 
 
 def is_manager(principal: Principal) -> bool:

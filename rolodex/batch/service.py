@@ -32,13 +32,12 @@ from rolodex.db import utcnow
 from rolodex.http.envelope import dump
 from rolodex.http.errors import ApiError, NotFound, ValidationFailed
 from rolodex.ids import is_valid_id
-from rolodex.records import Reference, References, changes_of
+from rolodex.records import Reference, References, changes_of, owned_values
 from rolodex.schemas import OutModel, WriteModel
 from rolodex.tags import service as tags
 
 Create = Callable[[AsyncSession, Principal, Any], Awaitable[Any]]
 Update = Callable[[AsyncSession, Principal, str, Any], Awaitable[Any]]
-CreationValues = Callable[[Principal, Any], dict[str, Any]]
 Build = Callable[[Principal, dict[str, Any], References], Any]
 Patch = Callable[[Any, dict[str, Any], References], bool]
 
@@ -57,9 +56,9 @@ class BatchKind:
     update: Update
     """A PATCH of the record with this id (only the fields sent)."""
     references: tuple[Reference, ...]
-    creation_values: CreationValues
     build: Build
-    """A new record from :attr:`creation_values`, checked, not added to the session."""
+    """A new record from :func:`~rolodex.records.owned_values`, checked, not added to the
+    session."""
     patch_record: Patch
     """Apply checked values (tags aside) to a loaded record; whether it changed."""
     load: tuple[Any, ...]
@@ -283,7 +282,7 @@ async def _plan(
             else:
                 if batch.mode == "upsert":  # no match: the item must be a whole record
                     item.body = kind.write.model_validate(item.item)
-                item.values = kind.creation_values(principal, item.body)
+                item.values = owned_values(principal, item.body)
         except ValidationError as exc:
             item.error = _validation_error(exc)
         except ApiError as exc:

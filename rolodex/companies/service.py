@@ -21,6 +21,7 @@ from rolodex.records import (
     changes_of,
     get_record,
     like_pattern,
+    owned_values,
     require_present,
     restore,
     soft_delete,
@@ -63,18 +64,9 @@ async def _reload(session: AsyncSession, company: Company) -> Company:
 REFERENCES = (Reference("owner_id", User, "usr", "active user"),)
 
 
-def creation_values(principal: Principal, body: CompanyWrite) -> dict[str, Any]:
-    """The values a new company gets: the body's, owned by the acting user unless
-    ``owner_id`` says otherwise."""
-    values = dict(body)
-    if "owner_id" not in body.model_fields_set:
-        values["owner_id"] = principal.user_id
-    return values
-
-
 def new_company(principal: Principal, values: dict[str, Any], references: References) -> Company:
-    """A company of :func:`creation_values`, checked (references loaded before), not yet
-    added to the session."""
+    """A new company of :func:`~rolodex.records.owned_values`, checked (references loaded
+    before), not yet added to the session."""
     references.check(values)
     return Company(id=new_id("cmp"), account_id=principal.account_id, **to_columns(values))
 
@@ -91,7 +83,7 @@ async def create_company(
     session: AsyncSession, principal: Principal, body: CompanyWrite
 ) -> Company:
     """A new company, owned by the acting user unless ``owner_id`` says otherwise."""
-    values = creation_values(principal, body)
+    values = owned_values(principal, body)
     references = References(principal.account_id, REFERENCES)
     await references.load(session, [values])
     company = new_company(principal, values, references)

@@ -26,6 +26,7 @@ from rolodex.records import (
     changes_of,
     get_record,
     like_pattern,
+    owned_values,
     require_present,
     restore,
     soft_delete,
@@ -79,18 +80,9 @@ def _check_identified(values: dict[str, Any]) -> None:
         )
 
 
-def creation_values(principal: Principal, body: ContactWrite) -> dict[str, Any]:
-    """The values a new contact gets: the body's, owned by the acting user unless
-    ``owner_id`` says otherwise."""
-    values = dict(body)
-    if "owner_id" not in body.model_fields_set:
-        values["owner_id"] = principal.user_id
-    return values
-
-
 def new_contact(principal: Principal, values: dict[str, Any], references: References) -> Contact:
-    """A contact of :func:`creation_values`, checked (references loaded before), not yet
-    added to the session."""
+    """A new contact of :func:`~rolodex.records.owned_values`, checked (references loaded
+    before), not yet added to the session."""
     references.check(values)
     columns = to_columns(values)
     _check_identified(columns)
@@ -113,7 +105,7 @@ async def create_contact(
     session: AsyncSession, principal: Principal, body: ContactWrite
 ) -> Contact:
     """A new contact, owned by the acting user unless ``owner_id`` says otherwise."""
-    values = creation_values(principal, body)
+    values = owned_values(principal, body)
     references = References(principal.account_id, REFERENCES)
     await references.load(session, [values])
     contact = new_contact(principal, values, references)
