@@ -45,7 +45,7 @@ CONTACTS = BatchKind(
     update=_patch_contact,
     references=contacts.REFERENCES,
     build=contacts.new_contact,
-    patch_record=contacts.patch_contact,
+    checked_changes=contacts.checked_changes,
     load=contacts.LOAD,
 )
 COMPANIES = BatchKind(
@@ -59,7 +59,7 @@ COMPANIES = BatchKind(
     update=_patch_company,
     references=companies.REFERENCES,
     build=companies.new_company,
-    patch_record=companies.patch_company,
+    checked_changes=companies.checked_changes,
     load=companies.LOAD,
 )
 

@@ -3,7 +3,7 @@
 Items are written together: one query matches every item to its record, one loads the
 records to update, one checks the references of all items, one resolves every tag name;
 then each item is checked and applied in memory through the same service functions as
-the single-item routes (``new_contact``, ``patch_contact``…), and all of them are flushed
+the single-item routes (``new_contact``, ``checked_changes``…), and all of them are flushed
 at once — multi-row inserts, one audit row and, at commit, one event per changed record.
 An item that fails its checks gets its error and is left out; the others land.
 
@@ -32,14 +32,14 @@ from rolodex.db import utcnow
 from rolodex.http.envelope import dump
 from rolodex.http.errors import ApiError, NotFound, ValidationFailed
 from rolodex.ids import is_valid_id
-from rolodex.records import Reference, References, changes_of, owned_values
+from rolodex.records import Reference, References, apply, changes_of, owned_values
 from rolodex.schemas import OutModel, WriteModel
 from rolodex.tags import service as tags
 
 Create = Callable[[AsyncSession, Principal, Any], Awaitable[Any]]
 Update = Callable[[AsyncSession, Principal, str, Any], Awaitable[Any]]
 Build = Callable[[Principal, dict[str, Any], References], Any]
-Patch = Callable[[Any, dict[str, Any], References], bool]
+CheckedChanges = Callable[[Any, dict[str, Any], References], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ class BatchKind:
     build: Build
     """A new record from :func:`~rolodex.records.owned_values`, checked, not added to the
     session."""
-    patch_record: Patch
-    """Apply checked values (tags aside) to a loaded record; whether it changed."""
+    checked_changes: CheckedChanges
+    """The columns a write sets on a loaded record (tags aside), checked, not yet set."""
     load: tuple[Any, ...]
     """Loader options of a record as the API shows it (its tags)."""
 
@@ -185,6 +185,8 @@ class _Item:
     record: Any = None
     target: str | None = None
     status: str = "created"
+    columns: dict[str, Any] | None = None
+    """For an update: the checked columns it sets."""
     tag_names: list[str] | None = None
     tag_change: tags.TagChange | None = None
 
@@ -248,8 +250,8 @@ async def _matches(
 async def _plan(
     session: AsyncSession, kind: BatchKind, principal: Principal, batch: BatchRequest
 ) -> list[_Item] | None:
-    """Every item matched, validated and applied in memory (nothing flushed); None when
-    two items name the same record, which only the one-by-one path answers exactly."""
+    """Every item matched and checked; nothing is written or changed yet. None when two
+    items name the same record, which only the one-by-one path answers exactly."""
     items = [_parse(kind, batch, index, item) for index, item in enumerate(batch.items)]
     keys = [item.match for item in items if item.error is None and item.match is not None]
     if len(keys) != len(set(keys)):
@@ -298,8 +300,7 @@ async def _plan(
                 item.tag_names = item.values.get("tags") or []
             else:
                 item.record = records[item.target]
-                changed = kind.patch_record(item.record, item.values, references)
-                item.status = "updated" if changed else "unchanged"
+                item.columns = kind.checked_changes(item.record, item.values, references)
                 if "tags" in item.values:
                     item.tag_names = item.values["tags"] or []
         except ApiError as exc:
@@ -310,11 +311,17 @@ async def _plan(
 async def _write_together(
     session: AsyncSession, kind: BatchKind, principal: Principal, items: list[_Item]
 ) -> None:
-    """Tag, audit and flush every planned item at once."""
+    """Apply, tag, audit and flush every checked item at once. Tags are resolved first,
+    while no record is changed, so that creating a new tag flushes nothing else."""
     owner = kind.label
     live = [item for item in items if item.error is None and item.record is not None]
     names = [name for item in live for name in item.tag_names or ()]
     found = await tags.tags_by_name(session, principal.account_id, names)
+    for item in live:
+        if item.columns is not None and apply(item.record, item.columns):
+            item.status = "updated"
+        elif item.target is not None:
+            item.status = "unchanged"
     for item in live:
         if item.tag_names is None:
             continue

@@ -71,12 +71,14 @@ def new_company(principal: Principal, values: dict[str, Any], references: Refere
     return Company(id=new_id("cmp"), account_id=principal.account_id, **to_columns(values))
 
 
-def patch_company(company: Company, values: dict[str, Any], references: References) -> bool:
-    """Apply a write's ``values`` (tags aside) to a loaded company; whether anything
-    changed. Everything is checked before anything is set."""
+def checked_changes(
+    company: Company, values: dict[str, Any], references: References
+) -> dict[str, Any]:
+    """The columns a write's ``values`` (tags aside) set on a loaded company, checked;
+    nothing is set yet (:func:`~rolodex.records.apply` does)."""
     require_present(values, ["name"])
     references.check(values)
-    return apply(company, to_columns(values))
+    return to_columns(values)
 
 
 async def create_company(
@@ -104,7 +106,7 @@ async def update_company(
     values = changes_of(body, replace=replace)
     references = References(principal.account_id, REFERENCES)
     await references.load(session, [values])
-    changed = patch_company(company, values, references)
+    changed = apply(company, checked_changes(company, values, references))
     if "tags" in values:
         changed = await tags.retag(session, "company", company, values["tags"] or []) or changed
     if changed:

@@ -89,16 +89,18 @@ def new_contact(principal: Principal, values: dict[str, Any], references: Refere
     return Contact(id=new_id("cnt"), account_id=principal.account_id, **columns)
 
 
-def patch_contact(contact: Contact, values: dict[str, Any], references: References) -> bool:
-    """Apply a write's ``values`` (tags aside) to a loaded contact; whether anything
-    changed. Everything is checked before anything is set."""
+def checked_changes(
+    contact: Contact, values: dict[str, Any], references: References
+) -> dict[str, Any]:
+    """The columns a write's ``values`` (tags aside) set on a loaded contact, checked
+    against it; nothing is set yet (:func:`~rolodex.records.apply` does)."""
     require_present(values, ["do_not_contact"])
     references.check(values)
     columns = to_columns(values)
     _check_identified(
         {name: columns.get(name, getattr(contact, name)) for name in IDENTIFYING_FIELDS}
     )
-    return apply(contact, columns)
+    return columns
 
 
 async def create_contact(
@@ -126,7 +128,7 @@ async def update_contact(
     values = changes_of(body, replace=replace)
     references = References(principal.account_id, REFERENCES)
     await references.load(session, [values])
-    changed = patch_contact(contact, values, references)
+    changed = apply(contact, checked_changes(contact, values, references))
     if "tags" in values:
         changed = await tags.retag(session, "contact", contact, values["tags"] or []) or changed
     if changed:

@@ -320,12 +320,29 @@ def test_a_batch_takes_a_few_statements_however_many_items(tenant) -> None:
         created_statements = len(statements)
         statements.clear()
         again = batch(tenant, items, mode="upsert")
+        again_statements = len(statements)
+        statements.clear()
+        for item in items:
+            item["first_name"] += "!"
+            item["tags"] = ["bulk", "renamed"]
+        changed = batch(tenant, items, mode="upsert")
     finally:
         event.remove(Engine, "before_cursor_execute", count)
     assert created.json()["meta"]["created"] == 250
     assert again.json()["meta"]["unchanged"] == 250
+    assert changed.json()["meta"]["updated"] == 250
     assert created_statements < 60, created_statements
-    assert len(statements) < 40, len(statements)
+    assert again_statements < 40, again_statements
+    assert len(statements) < 60, len(statements)
+    # one UPDATE of the contacts and none of their audit rows: each row is written whole
+    updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+    assert not [s for s in updates if "audit_log" in s], updates
+    rid = changed.headers["X-Request-Id"]
+    rows = tenant.get("/audit-log", params={"request_id": rid, "per_page": 250}).json()
+    assert rows["meta"]["total"] == 250 + 1  # a row per contact, one for the new tag
+    contact_rows = [r for r in rows["data"] if r["resource_type"] == "contact"]
+    assert contact_rows[0]["changes"]["first_name"][1].endswith("!")
+    assert "tags" in contact_rows[0]["changes"]
     rid = created.headers["X-Request-Id"]
     logged = tenant.get("/audit-log", params={"request_id": rid}).json()["meta"]["total"]
     assert logged == 250 + 4  # a row per contact and per new tag
