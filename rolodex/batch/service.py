@@ -85,79 +85,6 @@ def _validation_error(exc: ValidationError) -> ValidationFailed:
     return ValidationFailed(str(message), details=details)
 
 
-async def _match_by_email(
-    session: AsyncSession, kind: BatchKind, principal: Principal, email: str
-) -> str | None:
-    model = kind.model
-    found: str | None = await session.scalar(
-        select(model.id)
-        .where(
-            model.account_id == principal.account_id,
-            func.lower(model.email) == email.lower(),
-            model.deleted_at.is_(None),
-        )
-        .order_by(model.created_at, model.id)
-        .limit(1)
-    )
-    return found
-
-
-async def _target_of(
-    session: AsyncSession,
-    kind: BatchKind,
-    principal: Principal,
-    batch: BatchRequest,
-    item: dict[str, Any],
-    patch: WriteModel,
-) -> str | None:
-    """The id of the record an upsert item updates, or None to create it."""
-    if batch.match_on == "id":
-        record_id = item.get("id")
-        if not isinstance(record_id, str) or not record_id:
-            raise ValidationFailed.field("id", "is required to match on id")
-        exists = is_valid_id(kind.prefix, record_id) and await session.scalar(
-            select(kind.model.id).where(
-                kind.model.id == record_id,
-                kind.model.account_id == principal.account_id,
-                kind.model.deleted_at.is_(None),
-            )
-        )
-        if not exists:
-            raise NotFound(f"No {kind.label} with id {record_id!r}")
-        return record_id
-    email = getattr(patch, "email", None)
-    if not email:
-        raise ValidationFailed.field("email", "is required to match on email")
-    return await _match_by_email(session, kind, principal, email)
-
-
-async def _write_item(
-    session: AsyncSession,
-    kind: BatchKind,
-    principal: Principal,
-    batch: BatchRequest,
-    item: dict[str, Any],
-) -> tuple[str, Any]:
-    """Write one item; its status and record. Raises what the single-item route would."""
-    try:
-        if batch.mode == "upsert":
-            patch = kind.patch.model_validate(item)
-            target = await _target_of(session, kind, principal, batch, item, patch)
-            if target is not None:
-                if batch.match_on == "email":
-                    # The match is case-insensitive: the stored spelling stays.
-                    patch.model_fields_set.discard("email")
-                before = await session.scalar(
-                    select(kind.model.updated_at).where(kind.model.id == target)
-                )
-                record = await kind.update(session, principal, target, patch)
-                return ("updated" if record.updated_at != before else "unchanged"), record
-        body = kind.write.model_validate(item)
-    except ValidationError as exc:
-        raise _validation_error(exc) from None
-    return "created", await kind.create(session, principal, body)
-
-
 def _forget_rolled_back_audit(session: AsyncSession) -> None:
     """Drop audit rows of a rolled-back item from the request's merge table, so that a
     later item of the same record starts a fresh row instead of merging into a lost one."""
@@ -247,6 +174,54 @@ async def _matches(
     return matches
 
 
+async def _write_item(
+    session: AsyncSession,
+    kind: BatchKind,
+    principal: Principal,
+    batch: BatchRequest,
+    index: int,
+    item: dict[str, Any],
+) -> tuple[str, Any]:
+    """Write one item; its status and record. Raises what the single-item route would."""
+    parsed = _parse(kind, batch, index, item)
+    if parsed.error is not None:
+        raise parsed.error
+    if parsed.match is not None:
+        matches = await _matches(session, kind, principal, batch, {parsed.match})
+        target = matches.get(parsed.match)
+        if target is not None:
+            patch = _matched_patch(batch, parsed)
+            before = await session.scalar(
+                select(kind.model.updated_at).where(kind.model.id == target)
+            )
+            record = await kind.update(session, principal, target, patch)
+            return ("updated" if record.updated_at != before else "unchanged"), record
+    return "created", await kind.create(session, principal, _unmatched_body(kind, batch, parsed))
+
+
+def _matched_patch(batch: BatchRequest, parsed: _Item) -> WriteModel:
+    """The fields an item that matched a record changes."""
+    assert parsed.body is not None
+    if batch.match_on == "email":
+        # The match is case-insensitive: the stored spelling stays.
+        parsed.body.model_fields_set.discard("email")
+    return parsed.body
+
+
+def _unmatched_body(kind: BatchKind, batch: BatchRequest, parsed: _Item) -> WriteModel:
+    """The record an item that matched nothing creates: in an upsert it must be a whole
+    record, and an id that matches nothing is NOT_FOUND."""
+    if batch.mode == "create":
+        assert parsed.body is not None
+        return parsed.body
+    if batch.match_on == "id":
+        raise NotFound(f"No {kind.label} with id {parsed.match!r}")
+    try:
+        return kind.write.model_validate(parsed.item)
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+
+
 async def _plan(
     session: AsyncSession, kind: BatchKind, principal: Principal, batch: BatchRequest
 ) -> list[_Item] | None:
@@ -275,18 +250,9 @@ async def _plan(
         item.target = matches.get(item.match) if item.match is not None else None
         try:
             if item.target is not None:
-                if batch.match_on == "email":
-                    # The match is case-insensitive: the stored spelling stays.
-                    item.body.model_fields_set.discard("email")
-                item.values = changes_of(item.body, replace=False)
-            elif batch.match_on == "id" and batch.mode == "upsert":
-                raise NotFound(f"No {kind.label} with id {item.match!r}")
+                item.values = changes_of(_matched_patch(batch, item), replace=False)
             else:
-                if batch.mode == "upsert":  # no match: the item must be a whole record
-                    item.body = kind.write.model_validate(item.item)
-                item.values = owned_values(principal, item.body)
-        except ValidationError as exc:
-            item.error = _validation_error(exc)
+                item.values = owned_values(principal, _unmatched_body(kind, batch, item))
         except ApiError as exc:
             item.error = exc
     references = References(principal.account_id, kind.references)
@@ -395,7 +361,7 @@ async def _run_one_by_one(
     for index, item in enumerate(batch.items):
         savepoint = await session.begin_nested()
         try:
-            status, record = await _write_item(session, kind, principal, batch, item)
+            status, record = await _write_item(session, kind, principal, batch, index, item)
             await session.flush()
             data = dump(kind.out, record)
             if batch.dry_run:
