@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from tests.conftest import Tenant
+from tests.feed_walk import walk_during_writes
 
 
 def _feed(tenant: Tenant, **params: Any) -> list[dict[str, Any]]:
@@ -132,38 +133,19 @@ def test_feed_read_with_its_cursor_during_writes_returns_every_event_once(
     """Writers commit in any order while a reader follows the feed with resume_cursor:
     the reader ends with every event exactly once, in sequence order."""
     writers, per_writer = 4, 15
-    done = threading.Event()
-    errors: list[str] = []
 
-    def write(n: int) -> None:
-        for i in range(per_writer):
-            response = tenant.post("/contacts", json={"first_name": f"w{n}-{i}"})
-            if response.status_code != 201:
-                errors.append(response.text)
+    def create(first_name: str) -> tuple[int, str]:
+        response = tenant.post("/contacts", json={"first_name": first_name})
+        return response.status_code, response.text
 
-    seen: list[str] = []
-
-    def read() -> None:
-        cursor: str | None = None
-        while True:
-            finished = done.is_set()
-            params: dict[str, Any] = {"per_page": 7}
-            params.update({"after": cursor} if cursor else {"order": "asc"})
-            body = tenant.get("/events", params=params).json()
-            seen.extend(e["id"] for e in body["data"])
-            cursor = body["meta"]["resume_cursor"] or cursor
-            if finished and not body["data"]:
-                return
-
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
-    reader = threading.Thread(target=read)
-    reader.start()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    done.set()
-    reader.join(timeout=60)
+    seen, errors = walk_during_writes(
+        create,
+        lambda params: tenant.get("/events", params=params).json(),
+        writers=writers,
+        per_writer=per_writer,
+        per_page=7,
+        timeout=60,
+    )
     assert not errors
     everything = [e["id"] for e in _feed(tenant)]
     assert len(everything) == writers * per_writer

@@ -4,11 +4,10 @@ in a different order than their events were numbered by time."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
-from typing import Any
 
 from tests.conftest import start_server
+from tests.feed_walk import walk_during_writes
 from tests.live.test_webhooks_live import ENV, Api
 
 WRITERS = 6
@@ -20,39 +19,19 @@ def test_cursor_walk_during_writes_returns_every_event_once(
 ) -> None:
     with start_server(database_url, tmp_path, workers=2, env=ENV) as server:
         api = Api(server)
-        errors: list[str] = []
-        done = threading.Event()
 
-        def write(n: int) -> None:
-            for i in range(PER_WRITER):
-                response = api.http.post("/contacts", json={"first_name": f"f{n}-{i}"})
-                if response.status_code != 201:
-                    errors.append(response.text)
+        def create(first_name: str) -> tuple[int, str]:
+            response = api.http.post("/contacts", json={"first_name": first_name})
+            return response.status_code, response.text
 
-        seen: list[str] = []
-
-        def read() -> None:
-            cursor: str | None = None
-            while True:
-                finished = done.is_set()
-                params: dict[str, Any] = {"per_page": 10}
-                params.update({"after": cursor} if cursor else {"order": "asc"})
-                body = api.call("GET", "/events", params=params)
-                seen.extend(event["id"] for event in body["data"])
-                cursor = body["meta"]["resume_cursor"] or cursor
-                if finished and not body["data"]:
-                    return
-
-        reader = threading.Thread(target=read)
-        writers = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
-        reader.start()
-        for thread in writers:
-            thread.start()
-        for thread in writers:
-            thread.join()
-        done.set()
-        reader.join(timeout=120)
-
+        seen, errors = walk_during_writes(
+            create,
+            lambda params: api.call("GET", "/events", params=params),
+            writers=WRITERS,
+            per_writer=PER_WRITER,
+            per_page=10,
+            timeout=120,
+        )
         assert not errors
         everything = [event["id"] for event in api.feed()]
         assert len(everything) == WRITERS * PER_WRITER

@@ -97,3 +97,18 @@ def code_for(http: Any, base: str, tenant, client: Registered, **extra: str) -> 
     answer = redirect_params(authorize(http, base, params, email=tenant.email))
     assert answer["state"] == params["state"]
     return answer["code"], verifier
+
+
+def exchange_code(http: Any, client: Registered, code: str, verifier: str) -> httpx.Response:
+    """Trade an authorization code for tokens at ``/oauth/token`` as the client."""
+    response: httpx.Response = http.post(
+        f"{BASE}/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier,
+        },
+        auth=(client.client_id, client.client_secret),
+    )
+    return response

@@ -14,7 +14,7 @@ from rolodex.app import create_app
 from rolodex.config import Settings
 from rolodex.oauth.models import OAuthToken
 from tests.api.test_rate_limits import app_client
-from tests.oauth.helpers import BASE, REDIRECT_URI, authorize, code_for, register
+from tests.oauth.helpers import BASE, REDIRECT_URI, authorize, code_for, exchange_code, register
 
 TOKEN = f"{BASE}/oauth/token"
 
@@ -146,16 +146,7 @@ def test_a_refused_refresh_does_not_spend_the_refresh_token(settings: Settings, 
     auth = (registered.client_id, registered.client_secret)
     with app_client(settings, token_rate_limit="2/60") as client:
         code, verifier = code_for(client, BASE, tenant, registered)
-        first = client.post(
-            TOKEN,
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": REDIRECT_URI,
-                "code_verifier": verifier,
-            },
-            auth=auth,
-        ).json()
+        first = exchange_code(client, registered, code, verifier).json()
         refresh = {"grant_type": "refresh_token"}
         second = client.post(
             TOKEN, data={**refresh, "refresh_token": first["refresh_token"]}, auth=auth
@@ -248,16 +239,7 @@ def test_invalid_client_registrations_are_400(tenant, change) -> None:
 def test_an_oauth_token_cannot_manage_credentials(client, tenant) -> None:
     registered = register(tenant, scopes=["contacts.write", "users.write"])
     code, verifier = code_for(client, BASE, tenant, registered, scope="contacts.write users.write")
-    token = client.post(
-        TOKEN,
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT_URI,
-            "code_verifier": verifier,
-        },
-        auth=(registered.client_id, registered.client_secret),
-    ).json()
+    token = exchange_code(client, registered, code, verifier).json()
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     assert client.post("/api/v1/api-keys", json={"name": "x"}, headers=headers).status_code == 403
     assert client.get("/api/v1/oauth-clients", headers=headers).status_code == 403
