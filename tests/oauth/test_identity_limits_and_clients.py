@@ -251,16 +251,7 @@ def test_an_oauth_token_cannot_manage_credentials(client, tenant) -> None:
 def _token(client, tenant, scope: str) -> str:
     registered = register(tenant, scopes=[scope])
     code, verifier = code_for(client, BASE, tenant, registered, scope=scope)
-    response = client.post(
-        TOKEN,
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT_URI,
-            "code_verifier": verifier,
-        },
-        auth=(registered.client_id, registered.client_secret),
-    )
+    response = exchange_code(client, registered, code, verifier)
     token: str = response.json()["access_token"]
     return token
 
