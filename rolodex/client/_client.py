@@ -1,30 +1,18 @@
-"""``Rolodex`` and ``AsyncRolodex``: a connection pool, the retry loop, and the resources."""
+"""``Rolodex`` and ``AsyncRolodex``: settings, a transport, and the resources over it."""
 
 from __future__ import annotations
 
-import asyncio
+import copy
 import os
-import time
-from typing import Any
+from typing import Any, Generic, Self
 
 import httpx
 
 from rolodex.client import _core
 from rolodex.client._core import Call, Options, RetryPolicy
-from rolodex.client.models import ApiKey, Appointment, AuditEntry, Company, Note, Tag, Task
-from rolodex.client.resources import (
-    ApiKeys,
-    AsyncCollection,
-    AsyncContacts,
-    AsyncRestorableCollection,
-    AsyncUsers,
-    AsyncWritableCollection,
-    Collection,
-    Contacts,
-    RestorableCollection,
-    Users,
-    WritableCollection,
-)
+from rolodex.client._endpoint import TransportT
+from rolodex.client._transport import AsyncTransport, SyncTransport
+from rolodex.client.resources import Resources
 
 try:
     from rolodex import __version__
@@ -48,7 +36,34 @@ def _headers(api_key: str) -> dict[str, str]:
     }
 
 
-class Rolodex:
+class _Client(Resources[TransportT], Generic[TransportT]):
+    """What both clients are besides their resources: where they connect, with which
+    options, and how they derive a client with other options."""
+
+    def __init__(self, base_url: str, transport: TransportT) -> None:
+        self.base_url = base_url
+        super().__init__(transport)
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """How failed calls are retried."""
+        return self._transport.retry
+
+    @property
+    def options(self) -> Options:
+        """The options every call has unless it says otherwise."""
+        return self._transport.options
+
+    def with_options(
+        self, *, impersonate: str | None = None, request_id: str | None = None
+    ) -> Self:
+        """A client sharing this one's connections, with other default options."""
+        other = copy.copy(self)
+        other._attach(self._transport.with_options(impersonate, request_id))
+        return other
+
+
+class Rolodex(_Client[SyncTransport]):
     """A synchronous client of a Rolodex server.
 
     ``api_key`` and ``base_url`` default to ``ROLODEX_API_KEY`` and ``ROLODEX_URL``.
@@ -70,62 +85,23 @@ class Rolodex:
         http_client: httpx.Client | None = None,
     ) -> None:
         key, url = _settings(api_key, base_url)
-        self.base_url = url
-        self.retry = retry or RetryPolicy(max_retries=max_retries)
-        self.options = Options(impersonate, request_id, dict(headers or {}))
-        self._api_key = key
-        self._http = http_client or httpx.Client(base_url=url, timeout=timeout)
-        self._http.headers.update(_headers(key))
-        self._owns_http = http_client is None
-        self._build()
-
-    def _build(self) -> None:
-        self.contacts = Contacts(self)
-        self.companies: RestorableCollection[Company] = RestorableCollection(
-            self, "/companies", Company
+        http = http_client or httpx.Client(base_url=url, timeout=timeout)
+        http.headers.update(_headers(key))
+        transport = SyncTransport(
+            http,
+            retry or RetryPolicy(max_retries=max_retries),
+            Options(impersonate, request_id, dict(headers or {})),
+            owns_http=http_client is None,
         )
-        self.tasks: Collection[Task] = Collection(self, "/tasks", Task)
-        self.notes: Collection[Note] = Collection(self, "/notes", Note)
-        self.appointments: Collection[Appointment] = Collection(self, "/appointments", Appointment)
-        self.tags: WritableCollection[Tag] = WritableCollection(self, "/tags", Tag)
-        self.users = Users(self)
-        self.api_keys = ApiKeys(self)
-        self.audit_log: Collection[AuditEntry] = Collection(self, "/audit-log", AuditEntry)
-
-    def with_options(
-        self, *, impersonate: str | None = None, request_id: str | None = None
-    ) -> Rolodex:
-        """A client sharing this one's connections, with other default options."""
-        other = object.__new__(Rolodex)
-        other.__dict__.update(self.__dict__)
-        other.options = self.options.merged(impersonate, request_id)
-        other._owns_http = False
-        other._build()
-        return other
+        super().__init__(url, transport)
 
     def request(self, call: Call) -> Any:
         """Send a call, retrying as the policy says; its JSON body, or raise."""
-        attempt = 0
-        while True:
-            request = _core.build_request(self._http, call)
-            try:
-                response = self._http.send(request)
-            except httpx.TransportError as exc:
-                if not call.safe_to_resend or attempt >= self.retry.max_retries:
-                    raise _core.connection_error(call, exc) from exc
-                attempt += 1
-                time.sleep(self.retry.delay(attempt, None))
-                continue
-            if attempt < self.retry.max_retries and _core.should_retry_response(call, response):
-                attempt += 1
-                time.sleep(self.retry.delay(attempt, _core.retry_after_of(response)))
-                continue
-            return _core.parse(response)
+        return self._transport.request(call)
 
     def close(self) -> None:
         """Close the connections (only those the client opened itself)."""
-        if self._owns_http:
-            self._http.close()
+        self._transport.close()
 
     def __enter__(self) -> Rolodex:
         return self
@@ -134,7 +110,7 @@ class Rolodex:
         self.close()
 
 
-class AsyncRolodex:
+class AsyncRolodex(_Client[AsyncTransport]):
     """The asynchronous :class:`Rolodex`: the same resources, every call awaited."""
 
     def __init__(
@@ -151,67 +127,23 @@ class AsyncRolodex:
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         key, url = _settings(api_key, base_url)
-        self.base_url = url
-        self.retry = retry or RetryPolicy(max_retries=max_retries)
-        self.options = Options(impersonate, request_id, dict(headers or {}))
-        self._http = http_client or httpx.AsyncClient(base_url=url, timeout=timeout)
-        self._http.headers.update(_headers(key))
-        self._owns_http = http_client is None
-        self._build()
-
-    def _build(self) -> None:
-        self.contacts = AsyncContacts(self)
-        self.companies: AsyncRestorableCollection[Company] = AsyncRestorableCollection(
-            self, "/companies", Company
+        http = http_client or httpx.AsyncClient(base_url=url, timeout=timeout)
+        http.headers.update(_headers(key))
+        transport = AsyncTransport(
+            http,
+            retry or RetryPolicy(max_retries=max_retries),
+            Options(impersonate, request_id, dict(headers or {})),
+            owns_http=http_client is None,
         )
-        self.tasks: AsyncCollection[Task] = AsyncCollection(self, "/tasks", Task)
-        self.notes: AsyncCollection[Note] = AsyncCollection(self, "/notes", Note)
-        self.appointments: AsyncCollection[Appointment] = AsyncCollection(
-            self, "/appointments", Appointment
-        )
-        self.tags: AsyncWritableCollection[Tag] = AsyncWritableCollection(self, "/tags", Tag)
-        self.users = AsyncUsers(self)
-        self.api_keys: AsyncWritableCollection[ApiKey] = AsyncWritableCollection(
-            self, "/api-keys", ApiKey
-        )
-        self.audit_log: AsyncCollection[AuditEntry] = AsyncCollection(
-            self, "/audit-log", AuditEntry
-        )
-
-    def with_options(
-        self, *, impersonate: str | None = None, request_id: str | None = None
-    ) -> AsyncRolodex:
-        """A client sharing this one's connections, with other default options."""
-        other = object.__new__(AsyncRolodex)
-        other.__dict__.update(self.__dict__)
-        other.options = self.options.merged(impersonate, request_id)
-        other._owns_http = False
-        other._build()
-        return other
+        super().__init__(url, transport)
 
     async def request(self, call: Call) -> Any:
         """Send a call, retrying as the policy says; its JSON body, or raise."""
-        attempt = 0
-        while True:
-            request = _core.build_request(self._http, call)
-            try:
-                response = await self._http.send(request)
-            except httpx.TransportError as exc:
-                if not call.safe_to_resend or attempt >= self.retry.max_retries:
-                    raise _core.connection_error(call, exc) from exc
-                attempt += 1
-                await asyncio.sleep(self.retry.delay(attempt, None))
-                continue
-            if attempt < self.retry.max_retries and _core.should_retry_response(call, response):
-                attempt += 1
-                await asyncio.sleep(self.retry.delay(attempt, _core.retry_after_of(response)))
-                continue
-            return _core.parse(response)
+        return await self._transport.request(call)
 
     async def close(self) -> None:
         """Close the connections (only those the client opened itself)."""
-        if self._owns_http:
-            await self._http.aclose()
+        await self._transport.close()
 
     async def __aenter__(self) -> AsyncRolodex:
         return self

@@ -1,6 +1,7 @@
-"""What the synchronous and the asynchronous clients share: building a request, deciding
-whether and when to retry it, and turning an answer into data or an exception. Neither
-client has logic of its own beyond sending, sleeping and looping."""
+"""What the synchronous and the asynchronous clients share: a call as data (what to send and
+how to read its answer), building its request, deciding whether and when to retry it, and
+turning an answer into data or an exception. Neither transport has logic of its own beyond
+sending, sleeping and looping."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import json
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
+from pydantic import BaseModel
 
 from rolodex.client.errors import APIConnectionError, APIError, RolodexError, error_class
 
@@ -23,6 +26,9 @@ USER_AGENT = "rolodex-python"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,24 @@ class Call:
     def safe_to_resend(self) -> bool:
         """Whether sending it again after a broken connection can do no harm."""
         return self.method in IDEMPOTENT_METHODS or self.idempotency_key is not None
+
+
+@dataclass(frozen=True)
+class Operation(Generic[T]):
+    """A call that answers one result: what to send, and how its JSON body becomes ``T``."""
+
+    call: Call
+    read: Callable[[Any], T]
+
+
+@dataclass(frozen=True)
+class Listing(Generic[M]):
+    """A list walked page by page: the call of a page for its query, the first page's
+    query, and the model of its rows."""
+
+    call: Callable[[dict[str, Any]], Call]
+    params: dict[str, Any]
+    model: type[M]
 
 
 def clean_params(params: dict[str, Any] | None) -> dict[str, str]:
@@ -189,6 +213,29 @@ def error_of(response: httpx.Response) -> APIError:
 def connection_error(call: Call, exc: httpx.TransportError) -> RolodexError:
     """The exception a transport failure stands for."""
     return APIConnectionError(f"{call.method} {call.path} failed: {type(exc).__name__}: {exc}")
+
+
+Outcome = httpx.Response | httpx.TransportError
+"""What one attempt came to: an answer, or a failure to get one."""
+
+
+def retry_delay(call: Call, policy: RetryPolicy, attempt: int, outcome: Outcome) -> float | None:
+    """Seconds to wait before sending ``call`` again after attempt number ``attempt``
+    (0-based) came to ``outcome``; None when the outcome is final."""
+    if attempt >= policy.max_retries:
+        return None
+    if isinstance(outcome, httpx.TransportError):
+        return policy.delay(attempt + 1, None) if call.safe_to_resend else None
+    if should_retry_response(call, outcome):
+        return policy.delay(attempt + 1, retry_after_of(outcome))
+    return None
+
+
+def result(call: Call, outcome: Outcome) -> Any:
+    """The JSON body of a final outcome, or the exception it stands for."""
+    if isinstance(outcome, httpx.TransportError):
+        raise connection_error(call, outcome) from outcome
+    return parse(outcome)
 
 
 def parse(response: httpx.Response) -> Any:

@@ -13,6 +13,7 @@ from typing import IO, Any, Literal
 from pydantic import BaseModel
 
 from rolodex.client import Rolodex
+from rolodex.client._transport import SyncTransport
 from rolodex.client.models import Company, Contact, Note, Task
 from rolodex.client.resources import Collection
 from rolodex.dataio.formats import csv_columns, flatten
@@ -35,9 +36,9 @@ class ExportReport:
     newest_updated_at: str | None
 
 
-def collection_of(client: Rolodex, kind: str) -> Collection[Any]:
+def collection_of(client: Rolodex, kind: str) -> Collection[Any, SyncTransport]:
     """The client's collection for an export kind."""
-    collection: Collection[Any] = getattr(client, kind)
+    collection: Collection[Any, SyncTransport] = getattr(client, kind)
     return collection
 
 
