@@ -8,8 +8,14 @@ from typing import Any, Generic, Self
 
 import httpx
 
-from rolodex.client import _core
-from rolodex.client._core import Call, Options, RetryPolicy
+from rolodex.client._core import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT,
+    USER_AGENT,
+    Call,
+    Options,
+    RetryPolicy,
+)
 from rolodex.client._endpoint import TransportT
 from rolodex.client._transport import AsyncTransport, SyncTransport
 from rolodex.client.resources import Resources
@@ -24,7 +30,7 @@ def _settings(api_key: str | None, base_url: str | None) -> tuple[str, str]:
     key = api_key or os.environ.get("ROLODEX_API_KEY")
     if not key:
         raise ValueError("an api_key is required (or set ROLODEX_API_KEY)")
-    url = base_url or os.environ.get("ROLODEX_URL") or _core.DEFAULT_BASE_URL
+    url = base_url or os.environ.get("ROLODEX_URL") or DEFAULT_BASE_URL
     return key, url.rstrip("/")
 
 
@@ -32,7 +38,7 @@ def _headers(api_key: str) -> dict[str, str]:
     return {
         "Authorization": f"Bearer {api_key}",
         "Accept": "application/json",
-        "User-Agent": f"{_core.USER_AGENT}/{__version__}",
+        "User-Agent": f"{USER_AGENT}/{__version__}",
     }
 
 
@@ -76,7 +82,7 @@ class Rolodex(_Client[SyncTransport]):
         api_key: str | None = None,
         *,
         base_url: str | None = None,
-        timeout: float = _core.DEFAULT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = 3,
         retry: RetryPolicy | None = None,
         impersonate: str | None = None,
@@ -118,7 +124,7 @@ class AsyncRolodex(_Client[AsyncTransport]):
         api_key: str | None = None,
         *,
         base_url: str | None = None,
-        timeout: float = _core.DEFAULT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = 3,
         retry: RetryPolicy | None = None,
         impersonate: str | None = None,

@@ -12,8 +12,17 @@ from typing import Any, Generic, Self, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from rolodex.client import _core
-from rolodex.client._core import Call, Listing, Operation, Options, RetryPolicy
+from rolodex.client._core import (
+    Call,
+    Listing,
+    Operation,
+    Options,
+    Outcome,
+    RetryPolicy,
+    build_request,
+    result,
+    retry_delay,
+)
 from rolodex.client.pagination import AsyncPager, Pager
 
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
@@ -46,12 +55,12 @@ class SyncTransport(Transport[httpx.Client]):
         attempt = 0
         while True:
             try:
-                outcome: _core.Outcome = self.http.send(_core.build_request(self.http, call))
+                outcome: Outcome = self.http.send(build_request(self.http, call))
             except httpx.TransportError as exc:
                 outcome = exc
-            delay = _core.retry_delay(call, self.retry, attempt, outcome)
+            delay = retry_delay(call, self.retry, attempt, outcome)
             if delay is None:
-                return _core.result(call, outcome)
+                return result(call, outcome)
             attempt += 1
             time.sleep(delay)
 
@@ -79,12 +88,12 @@ class AsyncTransport(Transport[httpx.AsyncClient]):
         attempt = 0
         while True:
             try:
-                outcome: _core.Outcome = await self.http.send(_core.build_request(self.http, call))
+                outcome: Outcome = await self.http.send(build_request(self.http, call))
             except httpx.TransportError as exc:
                 outcome = exc
-            delay = _core.retry_delay(call, self.retry, attempt, outcome)
+            delay = retry_delay(call, self.retry, attempt, outcome)
             if delay is None:
-                return _core.result(call, outcome)
+                return result(call, outcome)
             attempt += 1
             await asyncio.sleep(delay)
 

@@ -431,5 +431,17 @@ def test_the_async_client(live_server: LiveServer, tenant: Tenant, tmp_path: Pat
             key = await client.api_keys.create(name="from async", scope="read_only")
             assert key.key and key.key.startswith("rdx_k_")
             assert key.id in [k.id async for k in client.api_keys.list()]
+            contact_id = result.data[0].id or ""
+            assert await client.contacts.add_tags(contact_id, ["async-b", "async-a"]) == [
+                "async-a",
+                "async-b",
+            ]
+            assert await client.contacts.remove_tags(contact_id, ["async-a"]) == ["async-b"]
+            assert await client.api_keys.revoke(key.id) is None
+            assert (await client.api_keys.get(key.id)).revoked_at is not None
+            as_owner = client.with_options(request_id="async-2")
+            with pytest.raises(NotFoundError) as caught:
+                await as_owner.contacts.get("cnt_01jd6w3q0000000000000000zz")
+            assert caught.value.request_id == "async-2"
 
     asyncio.run(main())
