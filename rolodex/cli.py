@@ -6,22 +6,26 @@ non-zero exit (2 for usage, 1 otherwise); no traceback reaches the terminal.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from rolodex.config import SUPPORTED_DRIVERS, Settings, get_settings, parse_rate_limit
+from rolodex.cli_support import (
+    CommandError,
+    check_email,
+    command_settings,
+    console,
+    migrate_database,
+    run_in_database,
+    safe_url,
+)
+from rolodex.config import parse_rate_limit
+from rolodex.dataio.commands import register as register_data_commands
+from rolodex.oauth.cli import oauth_client_app
 from rolodex.webhooks.cli import worker as webhook_worker
 
-T = TypeVar("T")
 app = typer.Typer(
     name="rolodex",
     help="Rolodex: a self-hosted CRM server with a first-class API.",
@@ -31,71 +35,6 @@ app = typer.Typer(
 )
 key_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
-console = Console()
-
-
-class CommandError(Exception):
-    """A failure to report as one line."""
-
-
-def _safe_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable URL>"
-
-
-def _settings() -> Settings:
-    try:
-        settings = get_settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"ROLODEX_{'_'.join(str(p) for p in e['loc']).upper()} "
-            f"{str(e['msg']).removeprefix('Value error, ')}"
-            for e in exc.errors()
-        )
-        raise CommandError(problems) from None
-    try:
-        driver = make_url(settings.database_url).drivername
-    except ArgumentError:
-        raise CommandError("ROLODEX_DATABASE_URL is not a valid database URL") from None
-    if driver not in SUPPORTED_DRIVERS:
-        raise CommandError(
-            f"ROLODEX_DATABASE_URL uses {driver!r}; "
-            f"Rolodex runs on {' or '.join(SUPPORTED_DRIVERS)}"
-        )
-    return settings
-
-
-def _migrate(settings: Settings) -> None:
-    from rolodex.migrate import upgrade
-
-    _with_database(settings, lambda: upgrade(settings.database_url))
-
-
-def _with_database(settings: Settings, action: Callable[[], T]) -> T:
-    try:
-        return action()
-    except (OperationalError, DBAPIError, OSError, ConnectionError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-        raise CommandError(
-            f"cannot reach the database {_safe_url(settings.database_url)}: {reason}"
-        ) from None
-
-
-def _run(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    """Run ``work(session)`` in one unit of work on the configured database."""
-    from rolodex.db import make_engine, make_sessionmaker, unit_of_work
-
-    async def main() -> T:
-        engine = make_engine(settings)
-        try:
-            async with unit_of_work(make_sessionmaker(engine)) as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return _with_database(settings, lambda: asyncio.run(main()))
 
 
 @app.command()
@@ -108,12 +47,12 @@ def serve(
     """Migrate the database, then serve the API."""
     import uvicorn
 
-    settings = _settings()
+    settings = command_settings()
     if migrate:
-        _migrate(settings)
+        migrate_database(settings)
     settings.resolved_secret_key()  # made once here, so every worker reads the same one
     console.print(
-        f"Rolodex on http://{host}:{port} — database {_safe_url(settings.database_url)}",
+        f"Rolodex on http://{host}:{port} — database {safe_url(settings.database_url)}",
         highlight=False,
     )
     uvicorn.run(
@@ -133,18 +72,9 @@ app.command("worker")(webhook_worker)
 @app.command("migrate")
 def migrate_command() -> None:
     """Bring the configured database to the latest schema."""
-    settings = _settings()
-    _migrate(settings)
-    console.print(f"Database {_safe_url(settings.database_url)} is up to date.", highlight=False)
-
-
-def _check_email(email: str) -> str:
-    from rolodex.validation import normalize_email
-
-    try:
-        return normalize_email(email)
-    except ValueError as exc:
-        raise CommandError(f"--email {exc}") from None
+    settings = command_settings()
+    migrate_database(settings)
+    console.print(f"Database {safe_url(settings.database_url)} is up to date.", highlight=False)
 
 
 @app.command()
@@ -157,13 +87,13 @@ def init(
     """Create an account, its owner (role owner, staff) and a first full-scope API key."""
     from rolodex.accounts.service import create_account
 
-    settings = _settings()
-    email = _check_email(email)
+    settings = command_settings()
+    email = check_email(email)
     if len(password) < settings.password_min_length:
         raise CommandError(f"--password must be at least {settings.password_min_length} characters")
     if account_name is not None and not account_name.strip():
         raise CommandError("--account-name must not be blank")
-    _migrate(settings)
+    migrate_database(settings)
 
     async def work(session: Any) -> dict[str, str]:
         created = await create_account(
@@ -175,7 +105,7 @@ def init(
             "api_key": created.secret,
         }
 
-    result = _run(settings, work)
+    result = run_in_database(settings, work)
     if as_json:
         print(json.dumps(result))
         return
@@ -229,9 +159,9 @@ def key_create(
         rate_limit = f"{amount}/{seconds}"
     if not name.strip() or len(name) > 255:
         raise CommandError("--name must be 1 to 255 characters")
-    settings = _settings()
-    email = _check_email(email)
-    _migrate(settings)
+    settings = command_settings()
+    email = check_email(email)
+    migrate_database(settings)
 
     async def work(session: Any) -> dict[str, str]:
         user = await find_user_by_email(session, email)
@@ -261,7 +191,7 @@ def key_create(
             )
         return {"id": key.id, "key": secret, "scope": key.scope, "kind": key.kind}
 
-    result = _run(settings, work)
+    result = run_in_database(settings, work)
     if as_json:
         print(json.dumps(result))
         return
@@ -272,12 +202,8 @@ def key_create(
     console.print("Store the key now: Rolodex keeps only its hash.", style="yellow")
 
 
-from rolodex.oauth.cli import oauth_client_app  # noqa: E402 - registered after the core commands
-
+# The sub-commands, registered after the core ones (the order `rolodex --help` shows).
 app.add_typer(oauth_client_app, name="oauth-client")
-
-from rolodex.dataio.commands import register as register_data_commands  # noqa: E402
-
 register_data_commands(app)
 
 

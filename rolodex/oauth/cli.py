@@ -8,6 +8,15 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from rolodex.cli_support import (
+    CommandError,
+    check_email,
+    command_settings,
+    console,
+    migrate_database,
+    run_in_database,
+)
+
 OPTIONS = {
     "name": "name",
     "redirect_uris": "redirect-uri",
@@ -39,7 +48,6 @@ def create(
     """Register an OAuth client of the account of ``--email``; prints its secret once."""
     from rolodex.accounts.service import MANAGERS, find_user_by_email
     from rolodex.app import api_routes
-    from rolodex.cli import CommandError, _check_email, _migrate, _run, _settings, console
     from rolodex.oauth.clients import register_client
     from rolodex.oauth.schemas import OAuthClientCreate
     from rolodex.oauth.scopes import scopes_of
@@ -57,9 +65,9 @@ def create(
         where = OPTIONS.get(str(first["loc"][0]), "") if first["loc"] else ""
         message = str(first["msg"]).removeprefix("Value error, ")
         raise CommandError(f"--{where} {message}" if where else message) from None
-    settings = _settings()
-    email = _check_email(email)
-    _migrate(settings)
+    settings = command_settings()
+    email = check_email(email)
+    migrate_database(settings)
     supported = scopes_of(api_routes().routes)
 
     async def work(session: Any) -> dict[str, Any]:
@@ -72,7 +80,7 @@ def create(
         client, secret = await register_client(session, user, body, supported)
         return {"client_id": client.id, "client_secret": secret, "scopes": client.scopes}
 
-    result = _run(settings, work)
+    result = run_in_database(settings, work)
     if as_json:
         print(json.dumps(result))
         return

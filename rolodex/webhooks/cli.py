@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from rolodex.cli_support import command_settings, console, with_database
+
 
 def worker(
     concurrency: Annotated[
@@ -15,10 +17,9 @@ def worker(
     ] = 1,
 ) -> None:
     """Deliver webhooks until stopped (SIGINT or SIGTERM). Run as many as you like."""
-    from rolodex.cli import _settings, _with_database, console
     from rolodex.webhooks.running import run_standalone
 
-    settings = _settings()
+    settings = command_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(message)s")
     if settings.is_sqlite and not settings.worker_in_process:
         console.print(
@@ -26,4 +27,4 @@ def worker(
             style="yellow",
         )
     key = settings.resolved_secret_key()
-    _with_database(settings, lambda: asyncio.run(run_standalone(settings, key, concurrency)))
+    with_database(settings, lambda: asyncio.run(run_standalone(settings, key, concurrency)))
