@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC
 from hashlib import sha256
-from typing import Any, get_origin
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -147,17 +147,6 @@ def with_etag(request: Request, response: Response) -> Response:
         kept = {k: v for k, v in response.headers.items() if k in _KEPT_ON_304}
         return Response(status_code=304, headers=kept)
     return response
-
-
-def is_single_resource(response_model: Any) -> bool:
-    """Whether a route answers with one resource (``{"data": {…}}``), which has an ETag."""
-    from rolodex.http.envelope import DataEnvelope
-
-    return (
-        isinstance(response_model, type)
-        and issubclass(response_model, DataEnvelope)
-        and get_origin(response_model.model_fields["data"].annotation) is not list
-    )
 
 
 def conditional_responses(methods: set[str], single_resource: bool) -> dict[int, Any]:

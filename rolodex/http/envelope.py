@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_origin
 
 from pydantic import BaseModel, Field
 from pydantic_core import to_json
@@ -17,6 +17,15 @@ class DataEnvelope(BaseModel, Generic[T]):
     """One resource."""
 
     data: T
+
+
+def is_single_resource(response_model: Any) -> bool:
+    """Whether a route answers with one resource (``{"data": {…}}``), which has an ETag."""
+    return (
+        isinstance(response_model, type)
+        and issubclass(response_model, DataEnvelope)
+        and get_origin(response_model.model_fields["data"].annotation) is not list
+    )
 
 
 class ListMeta(BaseModel):
@@ -74,11 +83,6 @@ def one(
     if location:
         all_headers["Location"] = location
     return JsonResponse({"data": dump(schema, obj)}, status_code=status_code, headers=all_headers)
-
-
-def many(schema: type[BaseModel], objs: list[Any]) -> JsonResponse:
-    """``{"data": […]}`` for a short, unpaginated list."""
-    return JsonResponse({"data": [dump(schema, obj) for obj in objs]})
 
 
 def deleted() -> JsonResponse:

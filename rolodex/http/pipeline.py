@@ -27,12 +27,8 @@ from rolodex.audit.capture import bind_audit
 from rolodex.db import unit_of_work
 from rolodex.events.outbox import emit_changes
 from rolodex.http.auth import authenticate, record_key_use
-from rolodex.http.conditional import (
-    bind_preconditions,
-    conditional_responses,
-    is_single_resource,
-    with_etag,
-)
+from rolodex.http.conditional import bind_preconditions, conditional_responses, with_etag
+from rolodex.http.envelope import is_single_resource
 from rolodex.http.errors import (
     ERROR_RESPONSES,
     ErrorEnvelope,
