@@ -31,10 +31,12 @@ from rolodex.http.ratelimit import RateLimiter
 from rolodex.idempotency.service import expired_keys_cleanup
 from rolodex.notes.routes import router as notes
 from rolodex.oauth.api import router as oauth_clients
+from rolodex.oauth.bearer import ACCESS_TOKEN_PREFIX, authenticate_access_token
 from rolodex.oauth.routes import router as oauth
 from rolodex.oauth.scopes import scopes_of
 from rolodex.tags.routes import router as tags
 from rolodex.tasks.routes import router as tasks
+from rolodex.webhooks.fanout import enqueue_deliveries
 from rolodex.webhooks.routes import router as webhooks
 from rolodex.webhooks.running import in_process_worker
 
@@ -101,6 +103,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
+    # What the pipeline's authentication accepts beside API keys (rolodex.http.auth).
+    app.state.token_kinds = {ACCESS_TOKEN_PREFIX: authenticate_access_token}
+    # What the outbox hands each request's new events to (rolodex.events.outbox).
+    app.state.event_subscribers = (enqueue_deliveries,)
 
     api = api_routes()
     app.state.oauth_scopes = scopes_of(api.routes)

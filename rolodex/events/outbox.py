@@ -16,7 +16,7 @@ the request, just before commit, so it is held only for the insert of the events
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,9 +30,13 @@ from rolodex.db import utcnow
 from rolodex.events.catalog import SOURCES, EventSource
 from rolodex.events.models import Event, EventSequence
 from rolodex.ids import PREFIXES, new_id
-from rolodex.webhooks.fanout import enqueue_deliveries
 
 ORIGIN_KINDS = ("api", "dashboard", "import", "sync", "system")
+
+Subscriber = Callable[[AsyncSession, str, Sequence[Event]], Awaitable[object]]
+"""What is handed an account's new events in the transaction that wrote them (the webhook
+fan-out queues their deliveries). The application passes its subscribers to
+:func:`emit_changes`, so the outbox knows none of the packages that subscribe."""
 
 
 @dataclass(frozen=True)
@@ -112,8 +116,9 @@ async def shown(
     }
 
 
-async def emit_changes(session: AsyncSession) -> list[Event]:
-    """Write an event for every change this request made, in its transaction."""
+async def emit_changes(session: AsyncSession, subscribers: Sequence[Subscriber]) -> list[Event]:
+    """Write an event for every change this request made, in its transaction, and hand
+    them to ``subscribers``."""
     context = context_of(session)
     if context is None:
         return []
@@ -146,7 +151,10 @@ async def emit_changes(session: AsyncSession) -> list[Event]:
         for entry, kinds in found
         for event_type, changes in kinds
     ]
-    return await write_events(session, context.account_id, origin_of(context), pending)
+    events = await write_events(session, context.account_id, origin_of(context), pending)
+    for subscriber in subscribers if events else ():
+        await subscriber(session, context.account_id, events)
+    return events
 
 
 async def _allocate(session: AsyncSession, account_id: str, count: int) -> int:
@@ -174,13 +182,8 @@ async def write_events(
     account_id: str,
     origin: dict[str, Any],
     pending: list[NewEvent],
-    *,
-    deliver_to: str | None = None,
 ) -> list[Event]:
-    """Number, store and hand to subscribers a batch of events of one account.
-
-    ``deliver_to``: only this webhook endpoint receives them (a test ping).
-    """
+    """Number and store a batch of events of one account."""
     if not pending:
         return []
     first = await _allocate(session, account_id, len(pending))
@@ -202,5 +205,4 @@ async def write_events(
     ]
     session.add_all(events)
     await session.flush()
-    await enqueue_deliveries(session, account_id, events, only_endpoint=deliver_to)
     return events

@@ -1,13 +1,16 @@
 """Authentication: from request headers to a :class:`Principal`.
 
 Three header styles carry the same credential: ``X-API-Key: rdx_k_…``,
-``Authorization: Bearer rdx_k_…`` and ``Authorization: Token token=rdx_k_…``. An OAuth
-access token (``rdx_at_…``) is accepted the same ways.
+``Authorization: Bearer rdx_k_…`` and ``Authorization: Token token=rdx_k_…``. Other kinds
+of token (an OAuth access token, ``rdx_at_…``) are accepted the same ways: the application
+hands :func:`authenticate` a :data:`TokenKinds` mapping from a token's prefix to what
+authenticates it, so this layer knows no package that issues tokens.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,12 +27,15 @@ from rolodex.config import Settings
 from rolodex.db import unit_of_work, utcnow
 from rolodex.http.errors import Forbidden, NotFound, Unauthorized
 from rolodex.ids import is_valid_id
-from rolodex.oauth.bearer import ACCESS_TOKEN_PREFIX, authenticate_access_token
 
 IMPERSONATE_HEADER = "x-impersonate-user-id"
 MAX_CREDENTIAL_LENGTH = 512
 
 log = logging.getLogger("rolodex.auth")
+
+TokenAuthenticator = Callable[[AsyncSession, str], Awaitable[Principal]]
+TokenKinds = Mapping[str, TokenAuthenticator]
+"""Token prefix → the principal of such a token (or a 401); anything else is an API key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +61,9 @@ def credential_from(request: Request) -> str | None:
     return None
 
 
-async def authenticate(request: Request, session: AsyncSession, settings: Settings) -> Principal:
+async def authenticate(
+    request: Request, session: AsyncSession, settings: Settings, token_kinds: TokenKinds
+) -> Principal:
     """Resolve the request's credential and impersonation header, or raise 401/403/404."""
     credential = credential_from(request)
     if not credential:
@@ -66,8 +74,9 @@ async def authenticate(request: Request, session: AsyncSession, settings: Settin
         )
     if len(credential) > MAX_CREDENTIAL_LENGTH:
         raise Unauthorized("The credential is not valid")
-    if credential.startswith(ACCESS_TOKEN_PREFIX):
-        principal = await authenticate_access_token(session, credential)
+    token_kind = next((kind for kind in token_kinds if credential.startswith(kind)), None)
+    if token_kind is not None:
+        principal = await token_kinds[token_kind](session, credential)
     else:
         principal = await _authenticate_key(request, session, settings, credential)
     target = request.headers.get(IMPERSONATE_HEADER)

@@ -120,7 +120,7 @@ class ApiRoute(APIRoute):
             state = request.app.state
             async with unit_of_work(state.sessions) as session:
                 request.state.session = session
-                principal = await authenticate(request, session, state.settings)
+                principal = await authenticate(request, session, state.settings, state.token_kinds)
                 request.state.principal = principal
                 # Before the scope check, so that a 403 is counted and carries the headers.
                 await enforce_rate_limit(request, principal)
@@ -134,7 +134,7 @@ class ApiRoute(APIRoute):
                 )
                 # Last before commit: the changes are final, and the outbox lock is
                 # held only for the insert of the events.
-                await emit_changes(session)
+                await emit_changes(session, state.event_subscribers)
                 response = with_etag(request, response)
             response.headers.update(response_headers(request))
             return response

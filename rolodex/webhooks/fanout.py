@@ -9,6 +9,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolodex.db import utcnow
+from rolodex.events.models import Event
+from rolodex.events.outbox import NewEvent, write_events
 from rolodex.events.types import matches_any
 from rolodex.ids import PREFIXES, new_id
 from rolodex.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
@@ -17,7 +19,7 @@ from rolodex.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
 async def enqueue_deliveries(
     session: AsyncSession,
     account_id: str,
-    events: Sequence[Any],
+    events: Sequence[Event],
     *,
     only_endpoint: str | None = None,
 ) -> int:
@@ -56,3 +58,20 @@ async def enqueue_deliveries(
     if rows:
         await session.execute(insert(WebhookDelivery), rows)
     return len(rows)
+
+
+async def publish(
+    session: AsyncSession,
+    account_id: str,
+    origin: dict[str, Any],
+    pending: list[NewEvent],
+    *,
+    only_endpoint: str | None = None,
+) -> list[Event]:
+    """Write events of the webhooks themselves and queue their deliveries at once.
+
+    ``only_endpoint``: only this endpoint receives them (a test ping).
+    """
+    events = await write_events(session, account_id, origin, pending)
+    await enqueue_deliveries(session, account_id, events, only_endpoint=only_endpoint)
+    return events

@@ -21,11 +21,12 @@ from rolodex.audit.capture import context_of, record
 from rolodex.config import Settings
 from rolodex.db import utcnow
 from rolodex.events.models import Event
-from rolodex.events.outbox import NewEvent, origin_of, write_events
+from rolodex.events.outbox import NewEvent, origin_of
 from rolodex.http.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from rolodex.ids import PREFIXES, is_valid_id, new_id
 from rolodex.records import get_record, soft_delete
 from rolodex.webhooks import secrets
+from rolodex.webhooks.fanout import publish
 from rolodex.webhooks.guard import literal_refusal
 from rolodex.webhooks.models import DEAD, PENDING, WebhookDelivery, WebhookEndpoint
 from rolodex.webhooks.schemas import WebhookEndpointOut, WebhookEndpointWrite
@@ -182,12 +183,12 @@ async def ping(session: AsyncSession, principal: Principal, endpoint_id: str) ->
     endpoint = await get_endpoint(session, principal, endpoint_id)
     if not endpoint.enabled:
         raise Unprocessable("The endpoint is disabled; enable it to ping it")
-    [event] = await write_events(
+    [event] = await publish(
         session,
         principal.account_id,
         origin_of(context_of(session)),
         [NewEvent("webhook_endpoint.ping", "webhook_endpoint", endpoint.id, shown(endpoint))],
-        deliver_to=endpoint.id,
+        only_endpoint=endpoint.id,
     )
     record(
         session,

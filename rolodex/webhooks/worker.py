@@ -37,9 +37,10 @@ from rolodex.audit.capture import json_safe
 from rolodex.config import Settings
 from rolodex.db import unit_of_work, utcnow
 from rolodex.events.models import Event
-from rolodex.events.outbox import NewEvent, origin_of, write_events
+from rolodex.events.outbox import NewEvent, origin_of
 from rolodex.ids import PREFIXES, new_id
 from rolodex.webhooks import signing
+from rolodex.webhooks.fanout import publish
 from rolodex.webhooks.guard import DestinationRefused, check_destination
 from rolodex.webhooks.models import (
     DEAD,
@@ -411,7 +412,7 @@ class DeliveryWorker:
         if endpoint is None:
             return
         log.warning("webhook endpoint %s disabled: %s", endpoint.id, reason)
-        await write_events(
+        await publish(
             session,
             job.account_id,
             origin_of(None),
