@@ -10,10 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rolodex.db import Base, UTCDateTime
 from rolodex.mixins import AccountOwned, Timestamped
 
-ROLES = ("owner", "admin", "member")
-KEY_SCOPES = ("full", "read_only")
-KEY_KINDS = ("user", "account")
-
 
 class Account(Timestamped, Base):
     """A tenant: every other record belongs to exactly one."""

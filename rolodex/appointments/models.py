@@ -10,8 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rolodex.db import Base, UTCDateTime
 from rolodex.mixins import AccountOwned, SoftDeleted
 
-APPOINTMENT_STATUSES = ("scheduled", "confirmed", "cancelled", "completed", "no_show")
-
 
 class Appointment(AccountOwned, SoftDeleted, Base):
     """A meeting with a contact; ``ends_at`` is after ``starts_at``."""

@@ -11,8 +11,6 @@ from rolodex.db import Base
 from rolodex.mixins import AccountOwned, SoftDeleted
 from rolodex.tags.models import Tag, company_tags
 
-COMPANY_TYPES = ("customer", "supplier", "organization")
-
 
 class Company(AccountOwned, SoftDeleted, Base):
     """A business. Contacts refer to it with ``company_id``."""

@@ -31,8 +31,6 @@ from rolodex.events.catalog import SOURCES, EventSource
 from rolodex.events.models import Event, EventSequence
 from rolodex.ids import PREFIXES, new_id
 
-ORIGIN_KINDS = ("api", "dashboard", "import", "sync", "system")
-
 Subscriber = Callable[[AsyncSession, str, Sequence[Event]], Awaitable[object]]
 """What is handed an account's new events in the transaction that wrote them (the webhook
 fan-out queues their deliveries). The application passes its subscribers to

@@ -15,8 +15,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rolodex.db import Base, UTCDateTime
 from rolodex.mixins import AccountOwned, SoftDeleted
 
-CLIENT_TYPES = ("confidential", "public")
-
 
 class OAuthClient(SoftDeleted, AccountOwned, Base):
     """An application registered by an account to ask its users for access.

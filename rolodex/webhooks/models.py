@@ -41,7 +41,6 @@ Index(
 PENDING = "pending"
 SUCCEEDED = "succeeded"
 DEAD = "dead"
-DELIVERY_STATUSES = (PENDING, SUCCEEDED, DEAD)
 
 
 class WebhookDelivery(AccountOwned, Base):
