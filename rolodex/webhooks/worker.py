@@ -103,6 +103,34 @@ def backoff(settings: Settings, attempt: int) -> float:
     return max(0.0, wait * (1 + random.uniform(-jitter, jitter)))  # noqa: S311 - not crypto
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """What a failed attempt leads to: the delivery retried later or dead, and whether its
+    endpoint is turned off (and why)."""
+
+    dead: bool
+    disable: str | None = None
+
+
+def verdict(
+    settings: Settings, attempt: int, *, status: int | None = None, failures: int | None = None
+) -> Verdict:
+    """The one decision about a failed attempt number ``attempt`` (1-based).
+
+    ``status``: what the endpoint answered, if it answered. ``failures``: the endpoint's
+    consecutive failed attempts counting this one, once they are counted. An answer of
+    ``410 Gone`` kills the delivery and disables the endpoint at once; otherwise the
+    delivery is dead after the last attempt of the retry schedule, and the endpoint is
+    disabled after ``ROLODEX_WEBHOOKS_DISABLE_AFTER`` consecutive failures.
+    """
+    if status == 410:
+        return Verdict(dead=True, disable="The endpoint answered 410 Gone")
+    dead = attempt >= len(settings.retry_schedule) + 1
+    if failures is not None and failures >= settings.webhooks_disable_after:
+        return Verdict(dead=dead, disable=f"{failures} consecutive failed attempts")
+    return Verdict(dead=dead)
+
+
 class DeliveryWorker:
     """Sends webhook deliveries until told to stop."""
 
@@ -117,7 +145,6 @@ class DeliveryWorker:
         self.settings = settings
         self.deployment_key = deployment_key
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
-        self.max_attempts = len(settings.retry_schedule) + 1
 
     def client(self) -> httpx.AsyncClient:
         """The HTTP client deliveries are sent with (no redirects followed)."""
@@ -194,13 +221,6 @@ class DeliveryWorker:
             if done:
                 return
 
-    async def run_once(self, client: httpx.AsyncClient) -> int:
-        """Claim one batch, send it and record the outcomes; how many were claimed."""
-        jobs = await self.claim()
-        if jobs:
-            await self.record(list(await asyncio.gather(*(self.send(client, j) for j in jobs))))
-        return len(jobs)
-
     def _claimable(self, now: Any) -> list[Any]:
         return [
             WebhookDelivery.status == PENDING,
@@ -259,8 +279,9 @@ class DeliveryWorker:
         )
         jobs: list[Job] = []
         for delivery, endpoint, event in rows.all():
-            if delivery.attempts > self.max_attempts:
-                # Its last attempt never reported back (the worker died): set it aside.
+            if verdict(self.settings, delivery.attempts - 1).dead:
+                # The attempt before this claim was its last and never reported back (the
+                # worker died): set it aside.
                 delivery.status = DEAD
                 delivery.lease_owner = None
                 delivery.lease_expires_at = None
@@ -275,7 +296,7 @@ class DeliveryWorker:
                 delivery.lease_expires_at = None
                 delivery.last_error = "the endpoint's secret cannot be decrypted with this "
                 delivery.last_error += "deployment's ROLODEX_SECRET_KEY"
-                if delivery.attempts >= self.max_attempts:
+                if verdict(self.settings, delivery.attempts).dead:
                     delivery.status = DEAD
                 else:
                     wait = backoff(self.settings, delivery.attempts)
@@ -376,7 +397,7 @@ class DeliveryWorker:
             "last_status_code": status,
             "last_error": outcome.error or f"the endpoint answered {status}",
         }
-        if status == 410 or job.attempt >= self.max_attempts:
+        if verdict(self.settings, job.attempt, status=status).dead:
             values["status"] = DEAD
         else:
             values["next_attempt_at"] = now + timedelta(seconds=backoff(self.settings, job.attempt))
@@ -393,10 +414,9 @@ class DeliveryWorker:
             .values(consecutive_failures=WebhookEndpoint.consecutive_failures + 1)
             .returning(WebhookEndpoint.consecutive_failures)
         )
-        if status == 410:
-            await self.disable(session, job, "The endpoint answered 410 Gone")
-        elif failures is not None and failures >= self.settings.webhooks_disable_after:
-            await self.disable(session, job, f"{failures} consecutive failed attempts")
+        reason = verdict(self.settings, job.attempt, status=status, failures=failures).disable
+        if reason is not None:
+            await self.disable(session, job, reason)
 
     async def disable(self, session: AsyncSession, job: Job, reason: str) -> None:
         """Turn the endpoint off and say so with a ``webhook_endpoint.disabled`` event."""
