@@ -30,9 +30,9 @@ from rolodex.http.middleware import (
 from rolodex.http.ratelimit import RateLimiter
 from rolodex.idempotency.service import expired_keys_cleanup
 from rolodex.notes.routes import router as notes
-from rolodex.oauth.api import router as oauth_clients
 from rolodex.oauth.bearer import ACCESS_TOKEN_PREFIX, authenticate_access_token
-from rolodex.oauth.routes import router as oauth
+from rolodex.oauth.client_routes import router as oauth_clients
+from rolodex.oauth.protocol_routes import router as oauth
 from rolodex.oauth.scopes import scopes_of
 from rolodex.tags.routes import router as tags
 from rolodex.tasks.routes import router as tasks

@@ -36,8 +36,8 @@ from rolodex.http.errors import (
     UnsupportedMediaType,
     response_headers,
 )
-from rolodex.http.guarantees_doc import request_headers
-from rolodex.http.guarantees_doc import response_headers as documented_headers
+from rolodex.http.openapi_headers import request_headers
+from rolodex.http.openapi_headers import response_headers as documented_headers
 from rolodex.http.ratelimit import enforce_rate_limit
 from rolodex.idempotency.service import run_idempotent
 
