@@ -15,7 +15,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 import rolodex.models  # noqa: F401 - registers every table
@@ -32,7 +32,52 @@ from tests.conftest import _pg_admin, _pg_url
 T = TypeVar("T")
 
 
-def _differences(url: str) -> list[object]:
+# Every index of the database with its definition, as the database itself states it:
+# PostgreSQL's normalised ``indexdef``; SQLite's ``CREATE INDEX`` text (``None`` for the
+# indexes it makes itself for primary keys and unique constraints). Expression and partial
+# indexes, which Alembic cannot reflect, are compared this way.
+INDEX_CATALOGS = {
+    "sqlite": "SELECT name, sql FROM sqlite_master WHERE type = 'index'",
+    "postgresql": "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()",
+}
+MIGRATIONS_OWN = "alembic_version"  # Alembic's bookkeeping table, which no model declares
+Indexes = dict[str, str | None]
+
+
+def _indexes(url: str, *, create_all: bool = False) -> Indexes:
+    """``{index name: definition}`` of the database at ``url``, after creating every
+    model's table there first if ``create_all``."""
+
+    async def run() -> Indexes:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as connection:
+                if create_all:
+                    await connection.run_sync(Base.metadata.create_all)
+                rows = await connection.execute(text(INDEX_CATALOGS[engine.dialect.name]))
+                return {
+                    name: None if definition is None else " ".join(definition.split())
+                    for name, definition in rows.all()
+                    if MIGRATIONS_OWN not in name and MIGRATIONS_OWN not in (definition or "")
+                }
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@pytest.fixture(scope="module")
+def declared_indexes(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Indexes:
+    """The indexes of a scratch database of the same backend made by
+    ``metadata.create_all``: what the models declare, as the database states it."""
+    with fresh_database(database_url, tmp_path_factory.mktemp("declared")) as url:
+        return _indexes(url, create_all=True)
+
+
+def _differences(url: str, declared: Indexes) -> list[object]:
+    """How the schema at ``url`` differs from the models: Alembic's comparison of tables,
+    columns and constraints, then every index that is missing, extra or defined otherwise."""
+
     async def run() -> list[object]:
         engine = create_async_engine(url)
         try:
@@ -44,17 +89,38 @@ def _differences(url: str) -> list[object]:
             await engine.dispose()
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # expression indexes cannot be reflected for comparison
-        return asyncio.run(run())
+        warnings.simplefilter("ignore")  # expression indexes: compared by _indexes instead
+        differences = asyncio.run(run())
+    migrated = _indexes(url)
+    for name in sorted(migrated.keys() | declared.keys()):
+        built, wanted = migrated.get(name, "(missing)"), declared.get(name, "(missing)")
+        if built != wanted:
+            differences.append(("index", name, f"migrated: {built}", f"models: {wanted}"))
+    return differences
 
 
-def test_migrated_schema_matches_the_models(database_url: str) -> None:
-    assert _differences(database_url) == []
+def test_migrated_schema_matches_the_models(database_url: str, declared_indexes: Indexes) -> None:
+    assert _differences(database_url, declared_indexes) == []
 
 
-def test_upgrading_an_up_to_date_database_changes_nothing(database_url: str) -> None:
+def test_the_index_comparison_sees_expression_and_partial_indexes(
+    declared_indexes: Indexes,
+) -> None:
+    """The models' catalog holds every index they declare, those Alembic cannot reflect
+    with their expression and their condition, so a migration that got either wrong differs."""
+    declared = {index.name for table in Base.metadata.tables.values() for index in table.indexes}
+    assert declared <= declared_indexes.keys()
+    email = declared_indexes["ix_contacts_account_id_email_lower"] or ""
+    live = declared_indexes["ix_contacts_account_id_live"] or ""
+    assert "lower(" in email.lower()
+    assert "where" in live.lower() and "deleted_at is null" in live.lower().replace('"', "")
+
+
+def test_upgrading_an_up_to_date_database_changes_nothing(
+    database_url: str, declared_indexes: Indexes
+) -> None:
     upgrade(database_url)
-    assert _differences(database_url) == []
+    assert _differences(database_url, declared_indexes) == []
 
 
 @contextmanager
@@ -84,7 +150,7 @@ def _run(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
 
 def test_account_keys_migration_downgrades_and_upgrades_again(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, declared_indexes: Indexes
 ) -> None:
     with fresh_database(database_url, tmp_path) as url:
         upgrade(url)
@@ -123,7 +189,7 @@ def test_account_keys_migration_downgrades_and_upgrades_again(
         _run(url, remove_note)
         command.downgrade(alembic_config(url), "0005")
         upgrade(url)
-        assert _differences(url) == []
+        assert _differences(url, declared_indexes) == []
 
         async def remaining(session: AsyncSession) -> list[tuple[str, str]]:
             return [tuple(row) for row in await session.execute(select(ApiKey.id, ApiKey.kind))]
