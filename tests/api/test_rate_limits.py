@@ -17,15 +17,19 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 from limits.aio.storage import RedisStorage
 from pydantic import ValidationError
+from sqlalchemy import func, select
 
 from rolodex.app import create_app
 from rolodex.config import Settings
+from rolodex.contacts.models import Contact
+from tests.api.test_idempotency import records_of
 from tests.cli.test_cli import run_cli
 from tests.conftest import Tenant
 
@@ -53,6 +57,20 @@ def clear_redis(prefix: str) -> None:
         await RedisStorage(f"async+{REDIS_URL}", key_prefix=prefix).reset()
 
     asyncio.run(reset())
+
+
+def contact_count(tenant: Tenant) -> int:
+    """How many contacts the tenant's account has, read from the database."""
+
+    async def work(session: Any) -> int:
+        return int(
+            await session.scalar(
+                select(func.count()).where(Contact.account_id == tenant.account_id)
+            )
+        )
+
+    count: int = tenant.run(work)
+    return count
 
 
 @contextmanager
@@ -148,7 +166,10 @@ def test_past_the_limit_429_with_retry_after_and_the_same_headers(
     # Refused requests stay refused, also writes (and a write refused is not stored).
     again = tenant.post("/contacts", json={"first_name": "Ada"}, headers={"Idempotency-Key": "k1"})
     assert again.status_code == 429
-    assert "Retry-After" in again.headers
+    assert again.json()["error"]["code"] == "RATE_LIMITED"
+    assert 1 <= int(again.headers["Retry-After"]) <= int(refused.headers["Retry-After"])
+    assert records_of(tenant, "k1") == []
+    assert contact_count(tenant) == 0
 
 
 def test_served_again_once_the_window_has_passed(limited: Callable[..., Tenant]) -> None:
@@ -200,7 +221,8 @@ def test_a_key_may_have_its_own_limit(limited: Callable[..., Tenant]) -> None:
     assert tenant.get("/users/me", key=data["key"]).status_code == 200
     refused = tenant.get("/users/me", key=data["key"])
     assert refused.status_code == 429
-    assert int(refused.headers["Retry-After"]) <= 30
+    assert refused.headers["Retry-After"] == refused.headers["X-RateLimit-Reset"]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 30
     # The deployment's limit still applies to the other keys.
     assert state_of(tenant.get("/users/me"))["limit"] == 50
 

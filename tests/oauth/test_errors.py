@@ -315,8 +315,9 @@ def test_bad_client_authentication_is_invalid_client(client, tenant, issued, how
     if how == "no-auth":
         data["client_id"] = registered.client_id
     response = client.post(TOKEN, data=data, auth=auth)
-    assert response.status_code in (400, 401)
-    assert_oauth_error(response, "invalid_client", response.status_code)
+    # RFC 6749 5.2: 401 naming the scheme to authenticate with
+    assert_oauth_error(response, "invalid_client", 401)
+    assert response.headers["www-authenticate"].startswith('Basic error="invalid_client"')
     assert counts(tenant)[1] == 0
 
 
@@ -399,7 +400,7 @@ def test_client_credentials_rules(client, tenant) -> None:
     response = client.post(
         TOKEN, data={"grant_type": "client_credentials", "client_id": public.client_id}
     )
-    assert_oauth_error(response, "invalid_client", response.status_code)
+    assert_oauth_error(response, "invalid_client", 401)
     assert counts(tenant)[1] == 0
 
 
@@ -429,7 +430,7 @@ def test_revocation_and_introspection_errors(client, tenant, issued) -> None:
         data={"token": token["access_token"]},
         auth=(registered.client_id, "wrong"),
     )
-    assert_oauth_error(bad, "invalid_client", bad.status_code)
+    assert_oauth_error(bad, "invalid_client", 401)
     own = client.post(f"{BASE}/oauth/introspect", data={"token": token["access_token"]}, auth=auth)
     assert own.json()["active"] is True
 
@@ -446,7 +447,7 @@ def test_a_deleted_client_loses_its_tokens(client, tenant, issued) -> None:
         data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
         auth=(registered.client_id, registered.client_secret),
     )
-    assert_oauth_error(response, "invalid_client", response.status_code)
+    assert_oauth_error(response, "invalid_client", 401)
 
 
 def test_a_deactivated_user_loses_tokens(client, tenant, issued) -> None:
