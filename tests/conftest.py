@@ -215,6 +215,26 @@ def tenant(make_tenant: Callable[[], Tenant]) -> Tenant:
     return make_tenant()
 
 
+_running: dict[str, pytest.Item] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Remember the test being set up, for :func:`start_server` to check its marker; a
+    test asking for the shared ``live_server`` is checked now (it may be running already)."""
+    _running["item"] = item
+    if "live_server" in getattr(item, "fixturenames", ()):
+        _require_live_marker()
+
+
+def _require_live_marker() -> None:
+    """A test that starts a server must say so with ``@pytest.mark.live`` (so that
+    ``-m "not live"`` leaves it out); fail the one that does not."""
+    item = _running.get("item")
+    if item is not None and item.get_closest_marker("live") is None:
+        pytest.fail(f"{item.nodeid} starts `rolodex serve` but is not marked live")
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as sock:
@@ -255,6 +275,7 @@ def start_server(
 ) -> Iterator[LiveServer]:
     """Run `rolodex serve` on a free port until the block ends; its log goes to a file
     in ``cwd`` (an unread pipe would fill up and freeze the server)."""
+    _require_live_marker()
     port = free_port()
     full_env = {
         **os.environ,

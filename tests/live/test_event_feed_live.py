@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import start_server
 from tests.feed_walk import walk_during_writes
 from tests.live.test_webhooks_live import ENV, Api
 
+pytestmark = pytest.mark.live
 WRITERS = 6
 PER_WRITER = 25
 

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import API, start_server
 
+pytestmark = pytest.mark.live
 ROUNDS = 20
 
 
