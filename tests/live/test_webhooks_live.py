@@ -151,22 +151,29 @@ def test_every_event_of_mixed_changes_arrives_signed(database_url: str, tmp_path
             new_secret = _mixed_changes(api, endpoint["id"], rotate_after=2)
             events = _wait_for_all(hook, api)
 
-        types = Counter(e["type"] for e in events)
-        for expected in (
-            "contact.created",
-            "contact.updated",
-            "contact.tags_added",
-            "contact.tags_removed",
-            "contact.deleted",
-            "contact.restored",
-            "task.created",
-            "task.completed",
-            "note.created",
-            "appointment.created",
-            "company.created",
-            "company.updated",
-        ):
-            assert types[expected] > 0, expected
+        # six rounds of _mixed_changes; the odd rounds delete and restore their contact,
+        # and with it its task, note and appointment
+        assert Counter(e["type"] for e in events) == {
+            "contact.created": 6,
+            "contact.updated": 6,
+            "contact.tags_added": 6,
+            "contact.tags_removed": 6,
+            "contact.deleted": 3,
+            "contact.restored": 3,
+            "task.created": 6,
+            "task.updated": 6,  # completing a task is an update and a completion
+            "task.completed": 6,
+            "task.deleted": 3,
+            "task.restored": 3,
+            "note.created": 6,
+            "note.deleted": 3,
+            "note.restored": 3,
+            "appointment.created": 6,
+            "appointment.deleted": 3,
+            "appointment.restored": 3,
+            "company.created": 6,
+            "company.updated": 6,
+        }
         by_id = {e["id"]: e for e in events}
         double_signed = 0
         for request in hook.received:
@@ -183,7 +190,6 @@ def test_every_event_of_mixed_changes_arrives_signed(database_url: str, tmp_path
                 verify(new_secret, request)
                 double_signed += 1
         assert double_signed > 0, "no delivery was signed during the rotation"
-        assert len(events) >= 60
 
 
 @contextmanager
