@@ -3,10 +3,9 @@
 How it works:
 
 - Every case is sent over HTTP to a real ``rolodex serve`` process, once per backend,
-  SQLite and PostgreSQL (the harness's ``database_url`` parametrization). The process is
-  started here rather than by the harness's ``live_server``, whose output goes to a pipe
-  nobody reads: after some thousand requests its access log fills the pipe and the
-  server blocks. Here the output goes to a file, shown when a case fails.
+  SQLite and PostgreSQL (the harness's ``database_url`` parametrization), started by the
+  harness's ``start_server`` for this module alone. Its output goes to a file; the part
+  written during a failing case is shown with the failure.
 - The document is the app's own ``openapi()``, loaded at import so that pytest collects
   one test per operation; the ``target`` fixture checks that it is exactly what the live
   server serves at ``/openapi.json``. (schemathesis's lazy ``from_fixture`` schema does
@@ -28,11 +27,7 @@ How it works:
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +51,7 @@ from rolodex.accounts.service import create_account
 from rolodex.app import create_app
 from rolodex.config import Settings
 from rolodex.db import make_engine, make_sessionmaker, unit_of_work
-from tests.conftest import API, GENEROUS_RATE_LIMIT, PASSWORD, free_port
+from tests.conftest import API, PASSWORD, LiveServer, start_server
 
 MAX_EXAMPLES = 25
 SEED = 20_261_122
@@ -125,14 +120,6 @@ def real_ids(context: Any, strategy: Any) -> Any:
 
 
 @dataclass
-class Server:
-    """A `rolodex serve` process and its log."""
-
-    url: str
-    log: Path
-
-
-@dataclass
 class Target:
     """The live server and the key of the account the cases run as."""
 
@@ -191,50 +178,14 @@ def _seed(http: httpx.Client, owner_id: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """`rolodex serve` on a free port and the session's database, logging to a file."""
-    cwd = tmp_path_factory.mktemp("openapi")
-    log = cwd / "server.log"
-    port = free_port()
-    env = {
-        **os.environ,
-        "ROLODEX_DATABASE_URL": database_url,
-        "ROLODEX_SECRET_KEY": "openapi",
-        # thousands of cases on one key: a 429 would stand in for the answer under test
-        "ROLODEX_RATE_LIMIT": GENEROUS_RATE_LIMIT,
-        "ROLODEX_WORKER_IN_PROCESS": "false",  # the webhook tests' deliveries are theirs
-    }
-    url = f"http://127.0.0.1:{port}"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "rolodex", "serve", "--port", str(port)],
-            env=env,
-            cwd=cwd,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"rolodex serve did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield Server(url, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with start_server(database_url, tmp_path_factory.mktemp("openapi")) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")
-def target(server: Server, settings: Settings) -> Iterator[Target]:
+def target(server: LiveServer, settings: Settings) -> Iterator[Target]:
     """The live server, with a seeded account whose key every case sends."""
     served = httpx.get(f"{server.url}/openapi.json", timeout=30)
     assert served.json() == schema.raw_schema, "the live server serves another document"
@@ -243,7 +194,7 @@ def target(server: Server, settings: Settings) -> Iterator[Target]:
         RECORDS["stable"] = _seed(http, owner_id)
         RECORDS["disposable"] = _seed(http, owner_id)
     try:
-        yield Target(server.url, key, server.log)
+        yield Target(server.url, key, server.log_path)
     finally:
         RECORDS.clear()
 
