@@ -3,6 +3,9 @@
 A write schema refuses unknown fields but quietly ignores the read-only ones a client
 gets back from a GET (``id``, ``object``, timestamps…), so that GET → edit → PUT works.
 Its PATCH twin is derived, not written again: :func:`partial`.
+
+Every surface that shows a resource — a response, an event's ``data``, a batch result —
+turns it into JSON through its output schema with :func:`dump`.
 """
 
 from __future__ import annotations
@@ -53,3 +56,9 @@ class OutModel(BaseModel):
     id: str
     created_at: datetime
     updated_at: datetime
+
+
+def dump(schema: type[BaseModel], obj: Any) -> dict[str, Any]:
+    """A resource (an ORM object) as the API shows it: through its output schema, as
+    JSON values."""
+    return schema.model_validate(obj, from_attributes=True).model_dump(mode="json")

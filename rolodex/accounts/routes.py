@@ -25,13 +25,13 @@ from rolodex.http.envelope import (
     JsonResponse,
     ListEnvelope,
     deleted,
-    dump,
     one,
 )
 from rolodex.http.errors import NotFound
 from rolodex.http.pagination import ListParams, list_params, list_response, paginate
 from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
 from rolodex.ids import id_pattern
+from rolodex.schemas import dump
 from rolodex.validation import Email
 
 users = api_router("users", prefix="/users", tags=["Users"])

@@ -29,11 +29,10 @@ from rolodex.accounts.principal import Principal
 from rolodex.audit.capture import context_of
 from rolodex.batch.schemas import BatchRequest
 from rolodex.db import utcnow
-from rolodex.http.envelope import dump
 from rolodex.http.errors import ApiError, NotFound, ValidationFailed
 from rolodex.ids import is_valid_id
 from rolodex.records import Reference, References, apply, changes_of, owned_values
-from rolodex.schemas import OutModel, WriteModel
+from rolodex.schemas import OutModel, WriteModel, dump
 from rolodex.tags import service as tags
 
 Create = Callable[[AsyncSession, Principal, Any], Awaitable[Any]]

@@ -30,6 +30,7 @@ from rolodex.db import utcnow
 from rolodex.events.catalog import SOURCES, EventSource
 from rolodex.events.models import Event, EventSequence
 from rolodex.ids import PREFIXES, new_id
+from rolodex.schemas import dump
 
 Subscriber = Callable[[AsyncSession, str, Sequence[Event]], Awaitable[object]]
 """What is handed an account's new events in the transaction that wrote them (the webhook
@@ -108,10 +109,7 @@ async def shown(
         .options(*source.options)
         .execution_options(populate_existing=True)
     )
-    return {
-        row.id: source.out.model_validate(row, from_attributes=True).model_dump(mode="json")
-        for row in rows
-    }
+    return {row.id: dump(source.out, row) for row in rows}
 
 
 async def emit_changes(session: AsyncSession, subscribers: Sequence[Subscriber]) -> list[Event]:

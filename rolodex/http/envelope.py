@@ -9,6 +9,7 @@ from pydantic_core import to_json
 from starlette.responses import Response
 
 from rolodex.http.conditional import etag_of
+from rolodex.schemas import dump
 
 T = TypeVar("T")
 
@@ -60,11 +61,6 @@ class JsonResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return to_json(content)
-
-
-def dump(schema: type[BaseModel], obj: Any) -> dict[str, Any]:
-    """Serialise one ORM object through its output schema."""
-    return schema.model_validate(obj, from_attributes=True).model_dump(mode="json")
 
 
 def one(

@@ -12,7 +12,6 @@ from rolodex.http.envelope import (
     JsonResponse,
     ListEnvelope,
     deleted,
-    dump,
     one,
 )
 from rolodex.http.pagination import ListParams, list_params, list_response, paginate
@@ -21,6 +20,7 @@ from rolodex.ids import id_pattern
 from rolodex.oauth import clients
 from rolodex.oauth.models import OAuthClient
 from rolodex.oauth.schemas import OAuthClientCreate, OAuthClientCreated, OAuthClientOut
+from rolodex.schemas import dump
 
 router = api_router("oauth_clients", prefix="/oauth-clients", tags=["OAuth clients"])
 SORTS = {

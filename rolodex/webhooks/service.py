@@ -25,6 +25,7 @@ from rolodex.events.outbox import NewEvent, origin_of
 from rolodex.http.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from rolodex.ids import PREFIXES, is_valid_id, new_id
 from rolodex.records import get_record, soft_delete
+from rolodex.schemas import dump
 from rolodex.webhooks import secrets
 from rolodex.webhooks.fanout import publish
 from rolodex.webhooks.guard import literal_refusal
@@ -175,7 +176,7 @@ def signing_secrets(endpoint: WebhookEndpoint, deployment_key: str, now: datetim
 
 def shown(endpoint: WebhookEndpoint) -> dict[str, Any]:
     """The endpoint as the API shows it."""
-    return WebhookEndpointOut.model_validate(endpoint, from_attributes=True).model_dump(mode="json")
+    return dump(WebhookEndpointOut, endpoint)
 
 
 async def ping(session: AsyncSession, principal: Principal, endpoint_id: str) -> Event:
