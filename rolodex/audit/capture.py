@@ -4,12 +4,20 @@ The request pipeline calls :func:`bind_audit` inside the unit of work, before th
 runs: it puts an :class:`AuditContext` (who, through which credential, which request) on
 ``session.info``. From then on, every flush of that session writes audit rows for the
 objects it inserts or changes (a ``before_flush`` listener, registered once for every
-:class:`~sqlalchemy.orm.Session` and idle where no context is bound). Changes the ORM does
-not see — tag links, which live in link tables — are written by the services through
-:func:`record`.
+:class:`~sqlalchemy.orm.Session` and idle where no context is bound).
 
 Rows are merged per request, resource and action: a contact created and then given tags
 in one request has one ``contact.created`` row whose ``changes`` hold the final values.
+
+The public API, for code outside this module:
+
+- :func:`record` — a change the ORM does not see (a rotated secret, a ping);
+  :func:`record_tags` — a record's tag list changed (tag links live in link tables).
+- :func:`take_changes` — what the request changed so far, one :class:`Change` per row,
+  each handed out once (the outbox turns them into events).
+- :func:`discard_rolled_back` — forget the rows a rolled-back SAVEPOINT wrote.
+- :func:`context_of` / :func:`is_recording` — who the request acts as, and whether it is
+  audited at all.
 
 Secrets are never recorded: every column whose name says it holds one (``*_hash``,
 ``*secret*``, ``*password*``, ``*token*``) is left out, whatever its table.
@@ -18,6 +26,7 @@ Secrets are never recorded: every column whose name says it holds one (``*_hash`
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -64,7 +73,8 @@ def is_secret_column(name: str) -> bool:
 
 @dataclass
 class AuditContext:
-    """Who a request acts as and through what; the rows it wrote so far."""
+    """Who a request acts as and through what (its public fields); the rows it wrote so
+    far (the capture's own bookkeeping)."""
 
     account_id: str
     request_id: str | None
@@ -73,9 +83,29 @@ class AuditContext:
     credential_id: str | None
     credential_kind: str | None
     origin_kind: str = "api"
-    entries: dict[tuple[str, str, str], AuditEntry] = field(default_factory=dict)
-    # Audit rows already turned into events (rolodex.events.outbox).
-    emitted: set[str] = field(default_factory=set)
+    # This request's rows by (resource type, resource id, action), for merging.
+    _entries: dict[tuple[str, str, str], AuditEntry] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    # Ids of the rows :func:`take_changes` handed out already.
+    _taken: set[str] = field(default_factory=set, init=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one request did to one resource, as its (merged) audit row records it."""
+
+    action: str
+    """``<resource_type>.<verb>``: ``contact.created``, ``task.deleted``…"""
+    resource_type: str
+    resource_id: str
+    changes: dict[str, list[Any]]
+    """Each changed field as ``[old, new]``, JSON-safe."""
+
+    @property
+    def verb(self) -> str:
+        """The action without its resource type: ``created``, ``updated``…"""
+        return self.action.rpartition(".")[2]
 
 
 def bind_audit(session: AsyncSession, request: Request, principal: Principal) -> None:
@@ -138,6 +168,65 @@ def record(
     _write(session, context, action, resource_type, resource_id, changes)
 
 
+def tag_list(names: Sequence[str]) -> list[str]:
+    """Tag names as the audit log and events show a ``tags`` field: alphabetical, in any
+    case."""
+    return sorted(names, key=str.lower)
+
+
+def record_tags(
+    session: AsyncSession | Session,
+    resource_type: str,
+    resource_id: str,
+    before: Sequence[str],
+    after: Sequence[str],
+    *,
+    created: bool = False,
+) -> None:
+    """Audit a record's ``tags`` change from the names ``before`` to those ``after`` (the
+    links live in a link table, which the capture does not see); nothing if the set of
+    names is the same.
+
+    For a record being ``created``, call it before the record is flushed, so that its one
+    ``<type>.created`` row carries the tags from the start; otherwise the change is part
+    of the record's ``<type>.updated`` row."""
+    old, new = tag_list(before), tag_list(after)
+    if old == new:
+        return
+    verb = "created" if created else "updated"
+    record(session, f"{resource_type}.{verb}", resource_type, resource_id, {"tags": [old, new]})
+
+
+def take_changes(session: AsyncSession | Session) -> list[Change]:
+    """The changes this request made that were not taken before, in the order they were
+    first recorded; each row is handed out once. Flush first to see the latest changes.
+    Empty when the session is not audited."""
+    context = context_of(session)
+    if context is None:
+        return []
+    taken: list[Change] = []
+    for entry in list(context._entries.values()):
+        if entry.id in context._taken:
+            continue
+        context._taken.add(entry.id)
+        taken.append(
+            Change(entry.action, entry.resource_type, entry.resource_id, dict(entry.changes or {}))
+        )
+    return taken
+
+
+def discard_rolled_back(session: AsyncSession | Session) -> None:
+    """Forget the audit rows a rolled-back SAVEPOINT had written, so that a later change
+    of the same resource starts a fresh row instead of merging into a lost one."""
+    context = context_of(session)
+    if context is None:
+        return
+    for key, entry in list(context._entries.items()):
+        state = sa_inspect(entry)
+        if state.transient or state.detached:
+            del context._entries[key]
+
+
 def _write(
     session: AsyncSession | Session,
     context: AuditContext,
@@ -147,10 +236,12 @@ def _write(
     changes: dict[str, list[Any]],
 ) -> None:
     safe = {name: [json_safe(old), json_safe(new)] for name, (old, new) in changes.items()}
-    entry = context.entries.get((resource_type, resource_id, action))
+    entry = context._entries.get((resource_type, resource_id, action))
     if action == f"{resource_type}.updated":
         # An update of something created in the same request completes its creation.
-        entry = context.entries.get((resource_type, resource_id, f"{resource_type}.created"), entry)
+        entry = context._entries.get(
+            (resource_type, resource_id, f"{resource_type}.created"), entry
+        )
     if entry is not None:
         merged = dict(entry.changes or {})
         for name, (old, new) in safe.items():
@@ -176,7 +267,7 @@ def _write(
         changes=safe,
     )
     session.add(entry)
-    context.entries[(resource_type, resource_id, action)] = entry
+    context._entries[(resource_type, resource_id, action)] = entry
 
 
 def resource_type_of(obj: Any) -> str | None:

@@ -21,12 +21,11 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolodex.accounts.principal import Principal
-from rolodex.audit.capture import context_of
+from rolodex.audit.capture import discard_rolled_back
 from rolodex.batch.schemas import BatchRequest
 from rolodex.db import utcnow
 from rolodex.http.errors import ApiError, NotFound, ValidationFailed
@@ -82,18 +81,6 @@ def _validation_error(exc: ValidationError) -> ValidationFailed:
     first = details[0] if details else {"field": None, "message": "is not valid"}
     message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
     return ValidationFailed(str(message), details=details)
-
-
-def _forget_rolled_back_audit(session: AsyncSession) -> None:
-    """Drop audit rows of a rolled-back item from the request's merge table, so that a
-    later item of the same record starts a fresh row instead of merging into a lost one."""
-    context = context_of(session)
-    if context is None:
-        return
-    for key, entry in list(context.entries.items()):
-        state = sa_inspect(entry)
-        if state.transient or state.detached:
-            del context.entries[key]
 
 
 @dataclass
@@ -321,7 +308,7 @@ async def _run_together(
         await _write_together(session, kind, principal, items)
     except IntegrityError:
         await savepoint.rollback()
-        _forget_rolled_back_audit(session)
+        discard_rolled_back(session)
         return None
     results = []
     for item in items:
@@ -334,7 +321,7 @@ async def _run_together(
         results.append({"index": item.index, "status": item.status, "id": data["id"], "data": data})
     if batch.dry_run:
         await savepoint.rollback()
-        _forget_rolled_back_audit(session)
+        discard_rolled_back(session)
     else:
         await savepoint.commit()
     return results
@@ -365,14 +352,14 @@ async def _run_one_by_one(
             data = dump(kind.out, record)
             if batch.dry_run:
                 await savepoint.rollback()
-                _forget_rolled_back_audit(session)
+                discard_rolled_back(session)
                 if status == "created":
                     data["id"] = None
             else:
                 await savepoint.commit()
         except (ApiError, IntegrityError) as exc:
             await savepoint.rollback()
-            _forget_rolled_back_audit(session)
+            discard_rolled_back(session)
             error = (
                 exc
                 if isinstance(exc, ApiError)

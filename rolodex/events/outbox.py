@@ -1,9 +1,9 @@
 """The transactional outbox: events written in the same transaction as the change.
 
 The request pipeline calls :func:`emit_changes` once the route has returned and before the
-unit of work commits. By then the audit capture (:mod:`rolodex.audit.capture`) knows, per
-resource, what the request created, changed, deleted or restored; each of those becomes an
-event whose ``data`` is the resource as the API shows it now.
+unit of work commits. By then the audit capture knows, per resource, what the request
+created, changed, deleted or restored (:func:`~rolodex.audit.capture.take_changes`); each
+of those becomes an event whose ``data`` is the resource as the API shows it now.
 
 Ordering without gaps: every event gets the account's next ``sequence`` number from
 :class:`~rolodex.events.models.EventSequence`, taken with an upsert that locks the
@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rolodex.audit.capture import AuditContext, context_of, json_safe
+from rolodex.audit.capture import AuditContext, Change, context_of, json_safe, take_changes
 from rolodex.db import utcnow
 from rolodex.events.catalog import SOURCES, EventSource
 from rolodex.events.models import Event, EventSequence
@@ -68,11 +68,9 @@ def origin_of(context: AuditContext | None) -> dict[str, Any]:
     }
 
 
-def classify(
-    resource_type: str, action: str, changes: dict[str, Any], source: EventSource
-) -> list[tuple[str, dict[str, Any] | None]]:
+def classify(change: Change, source: EventSource) -> list[tuple[str, dict[str, Any] | None]]:
     """The event types (with their ``changes``) of one audited change."""
-    verb = action.rpartition(".")[2]
+    resource_type, verb, changes = change.resource_type, change.verb, change.changes
     if verb in ("created", "deleted", "restored"):
         return [(f"{resource_type}.{verb}", None)]
     if verb != "updated":
@@ -119,18 +117,15 @@ async def emit_changes(session: AsyncSession, subscribers: Sequence[Subscriber])
     if context is None:
         return []
     await session.flush()  # the audit capture sees the last changes
-    found: list[tuple[Any, list[tuple[str, dict[str, Any] | None]]]] = []
-    for entry in list(context.entries.values()):
-        source = SOURCES.get(entry.resource_type)
-        if source is None or entry.id in context.emitted:
-            continue
-        context.emitted.add(entry.id)
-        kinds = classify(entry.resource_type, entry.action, dict(entry.changes or {}), source)
+    found: list[tuple[Change, list[tuple[str, dict[str, Any] | None]]]] = []
+    for change in take_changes(session):
+        source = SOURCES.get(change.resource_type)
+        kinds = classify(change, source) if source is not None else []
         if kinds:
-            found.append((entry, kinds))
+            found.append((change, kinds))
     by_type: dict[str, set[str]] = {}
-    for entry, _ in found:
-        by_type.setdefault(entry.resource_type, set()).add(entry.resource_id)
+    for change, _ in found:
+        by_type.setdefault(change.resource_type, set()).add(change.resource_id)
     data = {
         (resource_type, resource_id): shown_data
         for resource_type, ids in by_type.items()
@@ -139,13 +134,13 @@ async def emit_changes(session: AsyncSession, subscribers: Sequence[Subscriber])
     pending = [
         NewEvent(
             event_type,
-            entry.resource_type,
-            entry.resource_id,
-            data.get((entry.resource_type, entry.resource_id)),
-            changes,
+            change.resource_type,
+            change.resource_id,
+            data.get((change.resource_type, change.resource_id)),
+            event_changes,
         )
-        for entry, kinds in found
-        for event_type, changes in kinds
+        for change, kinds in found
+        for event_type, event_changes in kinds
     ]
     events = await write_events(session, context.account_id, origin_of(context), pending)
     for subscriber in subscribers if events else ():
