@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rolodex import tagged
 from rolodex.accounts.principal import Principal
 from rolodex.audit.capture import discard_rolled_back
 from rolodex.batch.schemas import BatchRequest
@@ -287,11 +288,7 @@ async def _write_together(
             item.record.updated_at = now
     created = [item.tag_change for item in live if item.target is None and item.tag_change]
     retagged = [item.tag_change for item in live if item.target is not None and item.tag_change]
-    session.add_all([item.record for item in live if item.target is None])
-    tags.audit_tag_changes(session, owner, created, created=True)
-    tags.audit_tag_changes(session, owner, retagged, created=False)
-    await session.flush()
-    await tags.write_tag_changes(session, owner, [*created, *retagged])
+    await tagged.save(session, owner, created=created, updated=retagged)
 
 
 async def _run_together(

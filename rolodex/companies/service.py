@@ -8,26 +8,22 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from rolodex import tagged
 from rolodex.accounts.models import User
 from rolodex.accounts.principal import Principal
 from rolodex.companies.models import Company
 from rolodex.companies.schemas import CompanyWrite
-from rolodex.db import utcnow
 from rolodex.ids import new_id
 from rolodex.records import (
     Reference,
     References,
-    apply,
-    changes_of,
     get_record,
     like_pattern,
-    owned_values,
     require_present,
     restore,
     soft_delete,
     to_columns,
 )
-from rolodex.tags import service as tags
 
 LOAD = (selectinload(Company.tags),)
 
@@ -81,16 +77,14 @@ def checked_changes(
     return to_columns(values)
 
 
+RULES = tagged.Rules("company", REFERENCES, new_company, checked_changes)
+
+
 async def create_company(
     session: AsyncSession, principal: Principal, body: CompanyWrite
 ) -> Company:
     """A new company, owned by the acting user unless ``owner_id`` says otherwise."""
-    values = owned_values(principal, body)
-    references = References(principal.account_id, REFERENCES)
-    await references.load(session, [values])
-    company = new_company(principal, values, references)
-    await tags.add_tagged(session, "company", company, body.tags)
-    return company
+    return await tagged.create(session, principal, body, RULES)
 
 
 async def update_company(
@@ -103,16 +97,7 @@ async def update_company(
 ) -> Company:
     """PUT (``replace``) sets every field, omitted ones to null; PATCH only those sent."""
     company = await get_company(session, principal, company_id, for_update=True)
-    values = changes_of(body, replace=replace)
-    references = References(principal.account_id, REFERENCES)
-    await references.load(session, [values])
-    changed = apply(company, checked_changes(company, values, references))
-    if "tags" in values:
-        changed = await tags.retag(session, "company", company, values["tags"] or []) or changed
-    if changed:
-        company.updated_at = utcnow()
-    await session.flush()
-    return company
+    return await tagged.update(session, principal, company, body, RULES, replace=replace)
 
 
 async def delete_company(session: AsyncSession, principal: Principal, company_id: str) -> None:

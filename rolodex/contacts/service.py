@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from rolodex import tagged
 from rolodex.accounts.models import User
 from rolodex.accounts.principal import Principal
 from rolodex.appointments.models import Appointment
@@ -22,11 +23,8 @@ from rolodex.notes.models import Note
 from rolodex.records import (
     Reference,
     References,
-    apply,
-    changes_of,
     get_record,
     like_pattern,
-    owned_values,
     require_present,
     restore,
     soft_delete,
@@ -103,16 +101,14 @@ def checked_changes(
     return columns
 
 
+RULES = tagged.Rules("contact", REFERENCES, new_contact, checked_changes)
+
+
 async def create_contact(
     session: AsyncSession, principal: Principal, body: ContactWrite
 ) -> Contact:
     """A new contact, owned by the acting user unless ``owner_id`` says otherwise."""
-    values = owned_values(principal, body)
-    references = References(principal.account_id, REFERENCES)
-    await references.load(session, [values])
-    contact = new_contact(principal, values, references)
-    await tags.add_tagged(session, "contact", contact, body.tags)
-    return contact
+    return await tagged.create(session, principal, body, RULES)
 
 
 async def update_contact(
@@ -125,16 +121,7 @@ async def update_contact(
 ) -> Contact:
     """PUT (``replace``) sets every field, omitted ones to null; PATCH only those sent."""
     contact = await get_contact(session, principal, contact_id, for_update=True)
-    values = changes_of(body, replace=replace)
-    references = References(principal.account_id, REFERENCES)
-    await references.load(session, [values])
-    changed = apply(contact, checked_changes(contact, values, references))
-    if "tags" in values:
-        changed = await tags.retag(session, "contact", contact, values["tags"] or []) or changed
-    if changed:
-        contact.updated_at = utcnow()
-    await session.flush()
-    return contact
+    return await tagged.update(session, principal, contact, body, RULES, replace=replace)
 
 
 async def _reload(session: AsyncSession, contact: Contact) -> Contact:
@@ -177,7 +164,7 @@ async def add_tags(
     """Add tags by name, creating unknown ones."""
     contact = await get_contact(session, principal, contact_id)
     found = await tags.resolve_tags(session, principal.account_id, names)
-    if await tags.attach(session, "contact", contact.id, found):
+    if await tags.attach(session, "contact", contact, found):
         contact.updated_at = utcnow()
     return await _reload(session, contact)
 
@@ -188,7 +175,7 @@ async def remove_tags(
     """Remove tags by name; names the contact does not have are ignored."""
     contact = await get_contact(session, principal, contact_id, for_update=True)
     ids = await tags.tag_ids_named(session, principal.account_id, names)
-    if await tags.detach(session, "contact", contact.id, ids):
+    if await tags.detach(session, "contact", contact, ids):
         contact.updated_at = utcnow()
     return await _reload(session, contact)
 

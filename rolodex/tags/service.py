@@ -1,4 +1,10 @@
-"""Tags: their CRUD, and attaching them to contacts and companies by name."""
+"""Tags: their CRUD, and attaching them to contacts and companies by name.
+
+Every change of a record's tags goes the same way: :func:`plan_tags` says what changes
+(a :class:`TagChange`), :func:`audit_tag_changes` records it in the audit log and
+:func:`write_tag_changes` writes the links. A renamed or deleted tag, which changes the
+``tags`` of records that are not loaded, is audited through the same
+:func:`~rolodex.audit.capture.record_tags`."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from rolodex.accounts.principal import Principal
-from rolodex.audit.capture import is_recording, record
+from rolodex.audit.capture import is_recording, record_tags, tag_list
 from rolodex.db import utcnow
 from rolodex.http.errors import Conflict
 from rolodex.ids import new_id
@@ -101,10 +107,6 @@ async def _touch_tagged(
         )
 
 
-def _sorted_names(names: Sequence[str]) -> list[str]:
-    return sorted(names, key=str.lower)
-
-
 async def _audit_tag_change(
     session: AsyncSession,
     links: Table,
@@ -127,22 +129,8 @@ async def _audit_tag_change(
             others[owner_id].append(name)
     resource_type = key.removesuffix("_id")
     for owner_id, names in others.items():
-        before = _sorted_names([*names, old_name])
-        after = _sorted_names([*names, new_name] if new_name is not None else names)
-        record(
-            session, f"{resource_type}.updated", resource_type, owner_id, {"tags": [before, after]}
-        )
-
-
-async def names_linked(session: AsyncSession, owner: str, owner_id: str) -> list[str]:
-    """Names of the live tags linked to a record, alphabetical (any case)."""
-    links, key = links_of(owner)
-    names = await session.scalars(
-        select(Tag.name)
-        .join(links, links.c.tag_id == Tag.id)
-        .where(links.c[key] == owner_id, Tag.deleted_at.is_(None))
-    )
-    return _sorted_names(list(names))
+        after = [*names, new_name] if new_name is not None else names
+        record_tags(session, resource_type, owner_id, [*names, old_name], after)
 
 
 async def resolve_tags(session: AsyncSession, account_id: str, names: Sequence[str]) -> list[Tag]:
@@ -211,10 +199,7 @@ class TagChange:
 
     def names(self) -> list[list[str]]:
         """The ``tags`` change as the audit log and events show it: ``[before, after]``."""
-        return [
-            _sorted_names([t.name for t in self.before]),
-            _sorted_names([t.name for t in self.after]),
-        ]
+        return [tag_list([t.name for t in self.before]), tag_list([t.name for t in self.after])]
 
 
 def plan_tags(record: Any, tags: Sequence[Tag], *, new: bool) -> TagChange:
@@ -230,10 +215,9 @@ def audit_tag_changes(
     """Audit each record's ``tags`` change (links are not ORM objects, the capture does not
     see them). For records being ``created``, call this before they are flushed, so that
     their one ``<owner>.created`` row carries the tags from the start."""
-    action = f"{owner}.created" if created else f"{owner}.updated"
     for change in changes:
-        if change.changed:
-            record(session, action, owner, change.record.id, {"tags": change.names()})
+        before, after = change.names()
+        record_tags(session, owner, change.record.id, before, after, created=created)
 
 
 async def write_tag_changes(
@@ -262,67 +246,29 @@ async def write_tag_changes(
         await session.execute(insert(links), added)
 
 
-async def add_tagged(session: AsyncSession, owner: str, record: Any, names: Sequence[str]) -> None:
-    """Add a new record (a contact or company) to the session with these tags, written
-    with one ``<owner>.created`` audit row that carries them."""
-    wanted = await resolve_tags(session, record.account_id, names)
-    change = plan_tags(record, wanted, new=True)
-    session.add(record)
-    audit_tag_changes(session, owner, [change], created=True)
-    await session.flush()
-    await write_tag_changes(session, owner, [change])
-
-
-async def retag(session: AsyncSession, owner: str, record: Any, names: Sequence[str]) -> bool:
-    """Make a loaded record's tags exactly ``names``; whether they changed."""
-    wanted = await resolve_tags(session, record.account_id, names)
-    change = plan_tags(record, wanted, new=False)
-    audit_tag_changes(session, owner, [change], created=False)
-    await write_tag_changes(session, owner, [change])
-    return change.changed
-
-
 def links_of(owner: str) -> tuple[Table, str]:
     """The link table and its owner column for ``"contact"`` or ``"company"``."""
     return (contact_tags, "contact_id") if owner == "contact" else (company_tags, "company_id")
 
 
-async def attach(session: AsyncSession, owner: str, owner_id: str, tags: Sequence[Tag]) -> bool:
-    """Link tags to a record; whether any link was new."""
-    links, key = links_of(owner)
-    have = set(await session.scalars(select(links.c.tag_id).where(links.c[key] == owner_id)))
-    new = [tag.id for tag in tags if tag.id not in have]
-    if new:
-        before = await names_linked(session, owner, owner_id) if is_recording(session) else []
-        await session.execute(
-            insert(links),
-            [{key: owner_id, "tag_id": tag_id, "created_at": utcnow()} for tag_id in new],
-        )
-        await _audit_links(session, owner, owner_id, before)
-    return bool(new)
+async def attach(session: AsyncSession, owner: str, record: Any, tags: Sequence[Tag]) -> bool:
+    """Link tags to a loaded record (``record.tags`` loaded); whether any link was new."""
+    return await _relink(session, owner, record, [*record.tags, *tags])
 
 
-async def _audit_links(session: AsyncSession, owner: str, owner_id: str, before: list[str]) -> None:
-    """Tag links are not ORM objects: audit the record's ``tags`` change explicitly."""
-    if not is_recording(session):
-        return
-    after = await names_linked(session, owner, owner_id)
-    if after != before:
-        record(session, f"{owner}.updated", owner, owner_id, {"tags": [before, after]})
+async def detach(session: AsyncSession, owner: str, record: Any, tag_ids: Sequence[str]) -> bool:
+    """Unlink tags from a loaded record (``record.tags`` loaded); whether any link was
+    removed."""
+    unlinked = set(tag_ids)
+    return await _relink(session, owner, record, [t for t in record.tags if t.id not in unlinked])
 
 
-async def detach(session: AsyncSession, owner: str, owner_id: str, tag_ids: Sequence[str]) -> bool:
-    """Unlink tags from a record; whether any link was removed."""
-    if not tag_ids:
-        return False
-    links, key = links_of(owner)
-    before = await names_linked(session, owner, owner_id) if is_recording(session) else []
-    result: Any = await session.execute(
-        delete(links).where(links.c[key] == owner_id, links.c.tag_id.in_(list(tag_ids)))
-    )
-    if result.rowcount:
-        await _audit_links(session, owner, owner_id, before)
-    return bool(result.rowcount)
+async def _relink(session: AsyncSession, owner: str, record: Any, tags: Sequence[Tag]) -> bool:
+    """Make a loaded record's tags ``tags``, audited; whether they changed."""
+    change = plan_tags(record, tags, new=False)
+    audit_tag_changes(session, owner, [change], created=False)
+    await write_tag_changes(session, owner, [change])
+    return change.changed
 
 
 async def tag_ids_named(session: AsyncSession, account_id: str, names: Sequence[str]) -> list[str]:
