@@ -34,6 +34,7 @@ from rolodex.oauth.bearer import ACCESS_TOKEN_PREFIX, authenticate_access_token
 from rolodex.oauth.client_routes import router as oauth_clients
 from rolodex.oauth.protocol_routes import router as oauth
 from rolodex.oauth.scopes import scopes_of
+from rolodex.secret_fields import install_log_redaction
 from rolodex.tags.routes import router as tags
 from rolodex.tasks.routes import router as tasks
 from rolodex.webhooks.fanout import enqueue_deliveries
@@ -78,6 +79,7 @@ def api_routes() -> APIRouter:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the Rolodex application for ``settings`` (the environment's by default)."""
     settings = settings or get_settings()
+    install_log_redaction()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -15,6 +15,8 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, create_model, model_validator
 
+from rolodex.secret_fields import register as register_secret_fields
+
 SERVER_FIELDS = frozenset({"id", "object", "created_at", "updated_at", "deleted_at"})
 
 
@@ -49,9 +51,16 @@ def partial(model: type[WriteModel], name: str) -> type[WriteModel]:
 
 
 class OutModel(BaseModel):
-    """A resource as the API shows it."""
+    """A resource as the API shows it. Fields declared with
+    :func:`rolodex.secret_fields.secret_field` are registered under the schema's ``object``
+    type, so that no stored copy keeps them."""
 
     model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        register_secret_fields(cls)
 
     id: str
     created_at: datetime

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field
 
 from rolodex.config import parse_rate_limit
 from rolodex.schemas import OutModel, WriteModel
+from rolodex.secret_fields import secret_field
 from rolodex.validation import Email, RequiredText, ShortText, UtcDatetime
 
 
@@ -88,7 +89,7 @@ class ApiKeyOut(OutModel):
 class ApiKeyCreated(ApiKeyOut):
     """The creation response: the only time ``key`` is shown."""
 
-    key: str = Field(description="The secret. Store it now; Rolodex keeps only its hash.")
+    key: str | None = secret_field("The secret. Store it now; Rolodex keeps only its hash.")
 
 
 Password = Annotated[

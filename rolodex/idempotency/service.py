@@ -25,8 +25,10 @@ refused by those are never stored. For a ``POST``, ``PUT``, ``PATCH`` or ``DELET
    fails (raises) rolls back its change, and nothing is stored either: a retry with the
    same key runs the request again.
 
-Secrets are never stored: fields listed in :data:`SECRET_FIELDS` (the one-time ``key`` of
-an API key creation) are stored as ``null``, so a replay does not show them again.
+Secrets are never stored: every field its output schema declares secret (the one-time
+``key`` of a new API key, ``secret`` of a new or rotated webhook endpoint, ``client_secret``
+of a new OAuth client; see :mod:`rolodex.secret_fields`) is stored as ``null``, so a replay
+answers the same resource without the secret.
 
 Keys live ``idempotency_ttl_hours`` (at least 24); expired ones are ignored by the
 lookup and deleted in batches by :func:`run_cleanup`, started with the application.
@@ -55,6 +57,7 @@ from rolodex.db import unit_of_work, utcnow
 from rolodex.http.errors import Conflict, Unprocessable, ValidationFailed
 from rolodex.idempotency.models import IdempotencyRecord
 from rolodex.ids import new_id
+from rolodex.secret_fields import redact
 
 log = logging.getLogger("rolodex.idempotency")
 
@@ -66,8 +69,6 @@ MAX_KEY_LENGTH = 255
 VALID_KEY = re.compile(rf"^{KEY_CHARACTERS}{{1,{MAX_KEY_LENGTH}}}$")
 STORED_HEADERS = ("content-type", "location")
 ID_PREFIX = "idk"
-SECRET_FIELDS: dict[str, tuple[str, ...]] = {"api_key": ("key",)}
-"""Fields of a response's ``data`` object (by its ``object`` type) never stored at rest."""
 CLEANUP_BATCH = 1000
 
 
@@ -134,19 +135,14 @@ async def _claim(session: AsyncSession, account_id: str, user_id: str, key: str)
 
 
 def _stored_body(body: bytes) -> bytes:
-    """The body to keep at rest: secrets (see :data:`SECRET_FIELDS`) become ``null``."""
+    """The body to keep at rest: every declared secret field becomes ``null``
+    (:mod:`rolodex.secret_fields`)."""
     try:
         parsed = json.loads(body)
     except ValueError:
         return body
-    data = parsed.get("data") if isinstance(parsed, dict) else None
-    if not isinstance(data, dict):
-        return body
-    secret = [f for f in SECRET_FIELDS.get(str(data.get("object")), ()) if f in data]
-    if not secret:
-        return body
-    parsed["data"] = data | dict.fromkeys(secret)
-    return to_json(parsed)
+    redacted = redact(parsed)
+    return body if redacted == parsed else to_json(redacted)
 
 
 def _replay(record: IdempotencyRecord) -> Response:

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from rolodex.schemas import OutModel, WriteModel
+from rolodex.secret_fields import secret_field
 from rolodex.validation import RequiredText
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -91,6 +92,7 @@ class OAuthClientOut(OutModel):
 class OAuthClientCreated(OAuthClientOut):
     """The creation response: the only time ``client_secret`` is shown."""
 
-    client_secret: str | None = Field(
-        description="Confidential clients only. Store it now; Rolodex keeps only its hash."
+    client_secret: str | None = secret_field(
+        "Confidential clients only (null for public ones). Store it now; Rolodex keeps "
+        "only its hash."
     )

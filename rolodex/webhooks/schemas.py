@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from rolodex.events.types import check_pattern
 from rolodex.schemas import OutModel, WriteModel, partial
+from rolodex.secret_fields import secret_field
 from rolodex.validation import Bool, UtcDatetime, clean_text
 
 
@@ -81,8 +82,8 @@ class WebhookEndpointOut(OutModel):
 class WebhookEndpointWithSecret(WebhookEndpointOut):
     """An endpoint with its signing secret: only when created and when rotated."""
 
-    secret: str = Field(
-        description="`whsec_…`; verify deliveries with it. Shown only now.",
+    secret: str | None = secret_field(
+        "`whsec_…`; verify deliveries with it. Shown only now.",
         examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
     )
 
