@@ -23,6 +23,7 @@ from rolodex.cli_support import (
 )
 from rolodex.config import parse_rate_limit
 from rolodex.dataio.commands import register as register_data_commands
+from rolodex.errors import DomainError
 from rolodex.oauth.cli import oauth_client_app
 from rolodex.webhooks.cli import worker as webhook_worker
 
@@ -209,8 +210,6 @@ register_data_commands(app)
 
 def main() -> None:
     """Entry point of the ``rolodex`` command."""
-    from rolodex.http.errors import ApiError
-
     try:
         app(standalone_mode=False)
     except typer.Exit as exc:
@@ -223,7 +222,7 @@ def main() -> None:
         if message:  # empty when the help was shown for a bare `rolodex`
             print(f"error: {message}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except (CommandError, ApiError) as exc:
+    except (CommandError, DomainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:

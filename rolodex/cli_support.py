@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from rolodex.config import SUPPORTED_DRIVERS, Settings, get_settings
+from rolodex.errors import details_of
 
 T = TypeVar("T")
 console = Console()
@@ -40,9 +41,8 @@ def command_settings() -> Settings:
         settings = get_settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"ROLODEX_{'_'.join(str(p) for p in e['loc']).upper()} "
-            f"{str(e['msg']).removeprefix('Value error, ')}"
-            for e in exc.errors()
+            f"ROLODEX_{(d['field'] or '').replace('.', '_').upper()} {d['message']}"
+            for d in details_of(exc.errors())
         )
         raise CommandError(problems) from None
     try:

@@ -13,9 +13,9 @@ from sqlalchemy.sql.base import ExecutableOption
 
 from rolodex.accounts.principal import Principal
 from rolodex.db import utcnow
-from rolodex.http.conditional import check_precondition
-from rolodex.http.errors import NotFound, Unprocessable, ValidationFailed
+from rolodex.errors import NotFound, Unprocessable, ValidationFailed
 from rolodex.ids import is_valid_id
+from rolodex.preconditions import Precondition
 
 M = TypeVar("M")
 
@@ -31,13 +31,15 @@ async def get_record(
     include_deleted: bool = False,
     options: Sequence[ExecutableOption] = (),
     for_update: bool = False,
+    precondition: Precondition | None = None,
 ) -> M:
     """The record of this account with this id, or 404 (wrong prefix, other account,
     deleted) — never 403, so ids of other accounts reveal nothing.
 
     ``for_update``: the record is the target of a write. Its row is locked until the
     transaction ends (``SELECT … FOR UPDATE``; a concurrent writer waits, then reads the
-    new version), and the request's ``If-Match`` is checked against it (412)."""
+    new version). ``precondition``: the version the write may apply to, checked on the
+    record (with ``for_update``, so that no other writer changes it in between)."""
     if not is_valid_id(prefix, record_id):
         raise NotFound(f"No {label} with id {record_id!r}")
     cls: Any = model
@@ -49,8 +51,8 @@ async def get_record(
     record = await session.scalar(stmt)
     if record is None:
         raise NotFound(f"No {label} with id {record_id!r}")
-    if for_update:
-        check_precondition(record, label)
+    if precondition is not None:
+        precondition.check(record, label)
     return record  # type: ignore[no-any-return]
 
 

@@ -19,6 +19,7 @@ from rolodex.accounts.schemas import (
     UserOut,
     UserUpdate,
 )
+from rolodex.errors import NotFound
 from rolodex.http.envelope import (
     DataEnvelope,
     DeletedEnvelope,
@@ -27,9 +28,14 @@ from rolodex.http.envelope import (
     deleted,
     one,
 )
-from rolodex.http.errors import NotFound
 from rolodex.http.pagination import ListParams, list_params, list_response, paginate
-from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
+from rolodex.http.pipeline import (
+    CurrentPrincipal,
+    Secret,
+    Session,
+    WritePrecondition,
+    api_router,
+)
 from rolodex.ids import id_pattern
 from rolodex.schemas import dump
 from rolodex.validation import Email
@@ -121,9 +127,16 @@ async def create_user(
     "and password; only owners change owners, roles to owner, or staff.",
 )
 async def update_user(
-    user_id: UserId, body: UserUpdate, session: Session, principal: CurrentPrincipal
+    user_id: UserId,
+    body: UserUpdate,
+    session: Session,
+    principal: CurrentPrincipal,
+    precondition: WritePrecondition,
 ) -> JsonResponse:
-    return one(UserOut, await user_admin.update_user(session, principal, user_id, body))
+    return one(
+        UserOut,
+        await user_admin.update_user(session, principal, user_id, body, precondition=precondition),
+    )
 
 
 @users.delete(
@@ -133,9 +146,9 @@ async def update_user(
     description="The user is kept (inactive) and every credential of theirs stops working.",
 )
 async def deactivate_user(
-    user_id: UserId, session: Session, principal: CurrentPrincipal
+    user_id: UserId, session: Session, principal: CurrentPrincipal, precondition: WritePrecondition
 ) -> JsonResponse:
-    await user_admin.deactivate_user(session, principal, user_id)
+    await user_admin.deactivate_user(session, principal, user_id, precondition=precondition)
     return deleted()
 
 
@@ -185,7 +198,7 @@ async def get_api_key(key_id: KeyId, session: Session, principal: CurrentPrincip
 
 @api_keys.delete("/{key_id}", response_model=DeletedEnvelope, summary="Revoke an API key")
 async def revoke_api_key(
-    key_id: KeyId, session: Session, principal: CurrentPrincipal
+    key_id: KeyId, session: Session, principal: CurrentPrincipal, precondition: WritePrecondition
 ) -> JsonResponse:
-    await service.revoke_key(session, principal, key_id)
+    await service.revoke_key(session, principal, key_id, precondition=precondition)
     return deleted()

@@ -13,8 +13,9 @@ from rolodex.accounts.principal import Principal
 from rolodex.accounts.schemas import ApiKeyCreate
 from rolodex.accounts.secrets import display_prefix, hash_api_key, hash_password, new_api_key
 from rolodex.db import utcnow
-from rolodex.http.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
+from rolodex.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
 from rolodex.ids import is_valid_id, new_id
+from rolodex.preconditions import Precondition
 from rolodex.records import get_record
 
 MANAGERS = frozenset({"owner", "admin"})
@@ -239,7 +240,13 @@ async def get_key(session: AsyncSession, principal: Principal, key_id: str) -> A
     return key
 
 
-async def revoke_key(session: AsyncSession, principal: Principal, key_id: str) -> None:
+async def revoke_key(
+    session: AsyncSession,
+    principal: Principal,
+    key_id: str,
+    *,
+    precondition: Precondition | None,
+) -> None:
     """Revoke a key. Its holder or a manager may; revoking twice changes nothing."""
     await get_key(session, principal, key_id)  # 404 unless the principal may see it
     key = await get_record(
@@ -250,6 +257,7 @@ async def revoke_key(session: AsyncSession, principal: Principal, key_id: str) -
         prefix="key",
         label="API key",
         for_update=True,
+        precondition=precondition,
     )
     if key.revoked_at is None:
         key.revoked_at = utcnow()

@@ -25,8 +25,9 @@ from rolodex.accounts.principal import Principal
 from rolodex.accounts.schemas import UserCreate, UserUpdate
 from rolodex.accounts.secrets import hash_password
 from rolodex.accounts.service import find_user_by_email, is_manager
-from rolodex.http.errors import Conflict, Forbidden, Unprocessable
+from rolodex.errors import Conflict, Forbidden, Unprocessable
 from rolodex.ids import new_id
+from rolodex.preconditions import Precondition
 from rolodex.records import get_record, require_present
 
 SELF_SERVICE_FIELDS = frozenset({"email", "first_name", "last_name", "password"})
@@ -74,10 +75,23 @@ async def create_user(session: AsyncSession, principal: Principal, body: UserCre
     return user
 
 
-async def _target(session: AsyncSession, principal: Principal, user_id: str) -> User:
-    """The user to change, locked, with the request's If-Match checked (412)."""
+async def _target(
+    session: AsyncSession,
+    principal: Principal,
+    user_id: str,
+    *,
+    precondition: Precondition | None,
+) -> User:
+    """The user to change, locked, with the write's precondition checked."""
     return await get_record(
-        session, User, principal.account_id, user_id, prefix="usr", label="user", for_update=True
+        session,
+        User,
+        principal.account_id,
+        user_id,
+        prefix="usr",
+        label="user",
+        for_update=True,
+        precondition=precondition,
     )
 
 
@@ -97,10 +111,15 @@ def _check_may_change(principal: Principal, target: User, values: dict[str, Any]
 
 
 async def update_user(
-    session: AsyncSession, principal: Principal, user_id: str, body: UserUpdate
+    session: AsyncSession,
+    principal: Principal,
+    user_id: str,
+    body: UserUpdate,
+    *,
+    precondition: Precondition | None,
 ) -> User:
     """Change a user (PATCH): only the fields sent, as the permission matrix allows."""
-    target = await _target(session, principal, user_id)
+    target = await _target(session, principal, user_id, precondition=precondition)
     values = {name: getattr(body, name) for name in body.model_fields_set}
     require_present(values, ("email", "role", "staff", "active", "password"))
     _check_may_change(principal, target, values)
@@ -108,9 +127,15 @@ async def update_user(
     return target
 
 
-async def deactivate_user(session: AsyncSession, principal: Principal, user_id: str) -> User:
+async def deactivate_user(
+    session: AsyncSession,
+    principal: Principal,
+    user_id: str,
+    *,
+    precondition: Precondition | None,
+) -> User:
     """Deactivate a user (DELETE): the row stays, its credentials stop working."""
-    target = await _target(session, principal, user_id)
+    target = await _target(session, principal, user_id, precondition=precondition)
     _check_may_change(principal, target, {"active": False})
     await _apply(session, target, {"active": False})
     return target

@@ -8,7 +8,7 @@ from rolodex.accounts.principal import Principal
 from rolodex.appointments.models import Appointment
 from rolodex.appointments.schemas import AppointmentOut, AppointmentPatch, AppointmentWrite
 from rolodex.contacts.subresources import SubresourceSpec
-from rolodex.http.errors import ValidationFailed
+from rolodex.errors import ValidationFailed
 
 
 def _prepare(

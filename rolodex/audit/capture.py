@@ -1,10 +1,11 @@
 """Capturing changes into the audit log, in the same transaction as the change.
 
-The request pipeline calls :func:`bind_audit` inside the unit of work, before the route
-runs: it puts an :class:`AuditContext` (who, through which credential, which request) on
-``session.info``. From then on, every flush of that session writes audit rows for the
-objects it inserts or changes (a ``before_flush`` listener, registered once for every
-:class:`~sqlalchemy.orm.Session` and idle where no context is bound).
+The request pipeline builds an :class:`AuditContext` (who, through which credential,
+which request) as part of the request context, and binds it to the unit of work's session
+with :func:`bind_audit` before the route runs. From then on, every flush of that session
+writes audit rows for the objects it inserts or changes (a ``before_flush`` listener,
+registered once for every :class:`~sqlalchemy.orm.Session` and idle where no context is
+bound).
 
 Rows are merged per request, resource and action: a contact created and then given tags
 in one request has one ``contact.created`` row whose ``changes`` hold the final values.
@@ -37,7 +38,6 @@ from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
-from starlette.requests import Request
 
 from rolodex.accounts.principal import Principal
 from rolodex.audit.models import AuditEntry
@@ -90,6 +90,18 @@ class AuditContext:
     # Ids of the rows :func:`take_changes` handed out already.
     _taken: set[str] = field(default_factory=set, init=False, repr=False)
 
+    @classmethod
+    def acting_as(cls, principal: Principal, request_id: str | None) -> AuditContext:
+        """The context of a request made by ``principal``."""
+        return cls(
+            account_id=principal.account_id,
+            request_id=request_id,
+            user_id=principal.user_id,
+            impersonator_id=principal.impersonator.id if principal.impersonator else None,
+            credential_id=principal.credential_id,
+            credential_kind=principal.credential_kind,
+        )
+
 
 @dataclass(frozen=True)
 class Change:
@@ -108,16 +120,13 @@ class Change:
         return self.action.rpartition(".")[2]
 
 
-def bind_audit(session: AsyncSession, request: Request, principal: Principal) -> None:
-    """Make every change flushed in ``session`` write audit rows for this request."""
-    session.info[AUDIT_KEY] = AuditContext(
-        account_id=principal.account_id,
-        request_id=getattr(request.state, "request_id", None),
-        user_id=principal.user_id,
-        impersonator_id=principal.impersonator.id if principal.impersonator else None,
-        credential_id=principal.credential_id,
-        credential_kind=principal.credential_kind,
-    )
+def bind_audit(session: AsyncSession, context: AuditContext) -> None:
+    """Make every change flushed in ``session`` write audit rows under ``context``.
+
+    The context is kept in ``session.info``: a ``before_flush`` listener is handed only
+    the session, and ``Session.info`` is SQLAlchemy's place for what belongs to one
+    session. Nothing outside this module reads it there (:func:`context_of`)."""
+    session.info[AUDIT_KEY] = context
 
 
 def context_of(session: AsyncSession | Session) -> AuditContext | None:

@@ -11,8 +11,8 @@ from sqlalchemy import or_, select
 from rolodex.accounts.service import is_manager
 from rolodex.audit.models import AuditEntry
 from rolodex.audit.schemas import AuditEntryOut
+from rolodex.errors import Forbidden
 from rolodex.http.envelope import JsonResponse, ListEnvelope
-from rolodex.http.errors import Forbidden
 from rolodex.http.pagination import (
     ListParams,
     QueryText,

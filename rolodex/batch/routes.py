@@ -12,8 +12,8 @@ from rolodex.companies.schemas import CompanyOut, CompanyPatch, CompanyWrite
 from rolodex.contacts import service as contacts
 from rolodex.contacts.models import Contact
 from rolodex.contacts.schemas import ContactOut, ContactPatch, ContactWrite
-from rolodex.http.conditional import ignore_preconditions
 from rolodex.http.envelope import JsonResponse
+from rolodex.http.errors import item_error
 from rolodex.http.pipeline import CurrentPrincipal, Session, api_router
 
 DESCRIPTION = """\
@@ -27,11 +27,16 @@ batch. `If-Match` does not apply to a batch and is ignored.
 
 
 async def _patch_contact(session: Any, principal: Any, record_id: str, body: Any) -> Any:
-    return await contacts.update_contact(session, principal, record_id, body, replace=False)
+    # A batch has no precondition: If-Match is ignored (see DESCRIPTION).
+    return await contacts.update_contact(
+        session, principal, record_id, body, replace=False, precondition=None
+    )
 
 
 async def _patch_company(session: Any, principal: Any, record_id: str, body: Any) -> Any:
-    return await companies.update_company(session, principal, record_id, body, replace=False)
+    return await companies.update_company(
+        session, principal, record_id, body, replace=False, precondition=None
+    )
 
 
 CONTACTS = BatchKind(
@@ -76,8 +81,9 @@ companies_router = api_router("companies", prefix="/companies", tags=["Companies
 async def batch_contacts(
     body: BatchRequest, session: Session, principal: CurrentPrincipal
 ) -> JsonResponse:
-    ignore_preconditions()
-    return JsonResponse(await run_batch(session, CONTACTS, principal, body))
+    return JsonResponse(
+        await run_batch(session, CONTACTS, principal, body, describe_error=item_error)
+    )
 
 
 @companies_router.post(
@@ -89,5 +95,6 @@ async def batch_contacts(
 async def batch_companies(
     body: BatchRequest, session: Session, principal: CurrentPrincipal
 ) -> JsonResponse:
-    ignore_preconditions()
-    return JsonResponse(await run_batch(session, COMPANIES, principal, body))
+    return JsonResponse(
+        await run_batch(session, COMPANIES, principal, body, describe_error=item_error)
+    )

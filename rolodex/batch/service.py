@@ -29,7 +29,7 @@ from rolodex.accounts.principal import Principal
 from rolodex.audit.capture import discard_rolled_back
 from rolodex.batch.schemas import BatchRequest
 from rolodex.db import utcnow
-from rolodex.http.errors import ApiError, NotFound, ValidationFailed
+from rolodex.errors import DomainError, NotFound, ValidationFailed, invalid
 from rolodex.ids import is_valid_id
 from rolodex.records import Reference, References, apply, changes_of, owned_values
 from rolodex.schemas import OutModel, WriteModel, dump
@@ -64,33 +64,13 @@ class BatchKind:
     """Loader options of a record as the API shows it (its tags)."""
 
 
-def _item_error(error: ApiError) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": error.code, "message": error.message}
-    if error.details:
-        out["details"] = error.details
-    return out
-
-
-def _validation_error(exc: ValidationError) -> ValidationFailed:
-    details = [
-        {
-            "field": ".".join(str(p) for p in err.get("loc", ())) or None,
-            "message": str(err.get("msg", "is not valid")).removeprefix("Value error, "),
-        }
-        for err in exc.errors()
-    ]
-    first = details[0] if details else {"field": None, "message": "is not valid"}
-    message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-    return ValidationFailed(str(message), details=details)
-
-
 @dataclass
 class _Item:
     """One item on its way through a batch written together."""
 
     index: int
     item: dict[str, Any]
-    error: ApiError | None = None
+    error: DomainError | None = None
     body: WriteModel | None = None
     """The validated body: a whole record to create, or the fields of an upsert."""
     match: str | None = None
@@ -125,8 +105,8 @@ def _parse(kind: BatchKind, batch: BatchRequest, index: int, item: dict[str, Any
                 raise ValidationFailed.field("email", "is required to match on email")
             parsed.match = email.lower()
     except ValidationError as exc:
-        parsed.error = _validation_error(exc)
-    except ApiError as exc:
+        parsed.error = invalid(exc.errors())
+    except DomainError as exc:
         parsed.error = exc
     return parsed
 
@@ -206,7 +186,7 @@ def _unmatched_body(kind: BatchKind, batch: BatchRequest, parsed: _Item) -> Writ
     try:
         return kind.write.model_validate(parsed.item)
     except ValidationError as exc:
-        raise _validation_error(exc) from None
+        raise invalid(exc.errors()) from None
 
 
 async def _plan(
@@ -240,7 +220,7 @@ async def _plan(
                 item.values = changes_of(_matched_patch(batch, item), replace=False)
             else:
                 item.values = owned_values(principal, _unmatched_body(kind, batch, item))
-        except ApiError as exc:
+        except DomainError as exc:
             item.error = exc
     references = References(principal.account_id, kind.references)
     await references.load(session, [i.values for i in items if i.values is not None])
@@ -256,7 +236,7 @@ async def _plan(
                 item.columns = kind.checked_changes(item.record, item.values, references)
                 if "tags" in item.values:
                     item.tag_names = item.values["tags"] or []
-        except ApiError as exc:
+        except DomainError as exc:
             item.error = exc
     return items
 
@@ -324,13 +304,13 @@ async def _run_together(
     return results
 
 
-def _error_result(index: int, error: ApiError) -> dict[str, Any]:
+def _error_result(index: int, error: DomainError) -> dict[str, Any]:
     return {
         "index": index,
         "status": "error",
         "id": None,
         "data": None,
-        "error": _item_error(error),
+        "error": error,  # drawn by the surface: see run_batch
     }
 
 
@@ -354,12 +334,12 @@ async def _run_one_by_one(
                     data["id"] = None
             else:
                 await savepoint.commit()
-        except (ApiError, IntegrityError) as exc:
+        except (DomainError, IntegrityError) as exc:
             await savepoint.rollback()
             discard_rolled_back(session)
             error = (
                 exc
-                if isinstance(exc, ApiError)
+                if isinstance(exc, DomainError)
                 else ValidationFailed(f"The {kind.label} conflicts with existing data")
             )
             results.append(_error_result(index, error))
@@ -369,13 +349,21 @@ async def _run_one_by_one(
 
 
 async def run_batch(
-    session: AsyncSession, kind: BatchKind, principal: Principal, batch: BatchRequest
+    session: AsyncSession,
+    kind: BatchKind,
+    principal: Principal,
+    batch: BatchRequest,
+    *,
+    describe_error: Callable[[DomainError], dict[str, Any]],
 ) -> dict[str, Any]:
     """Write the batch (see the module's description); the response body, results and
-    counts."""
+    counts. ``describe_error`` draws a failed item's error in the surface's shape."""
     results = await _run_together(session, kind, principal, batch)
     if results is None:
         results = await _run_one_by_one(session, kind, principal, batch)
+    for result in results:
+        if result["status"] == "error":
+            result["error"] = describe_error(result["error"])
     counts = Counter(r["status"] for r in results)
     summary = {
         "created": counts["created"],

@@ -18,7 +18,13 @@ from rolodex.http.envelope import (
     one,
 )
 from rolodex.http.pagination import ListParams, QueryText, list_params, list_response, paginate
-from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
+from rolodex.http.pipeline import (
+    CurrentPrincipal,
+    Secret,
+    Session,
+    WritePrecondition,
+    api_router,
+)
 from rolodex.ids import id_pattern
 
 router = api_router("companies", prefix="/companies", tags=["Companies"])
@@ -79,28 +85,44 @@ async def get_company(
 
 @router.put("/{company_id}", response_model=DataEnvelope[CompanyOut], summary="Replace a company")
 async def replace_company(
-    company_id: CompanyId, body: CompanyWrite, session: Session, principal: CurrentPrincipal
+    company_id: CompanyId,
+    body: CompanyWrite,
+    session: Session,
+    principal: CurrentPrincipal,
+    precondition: WritePrecondition,
 ) -> JsonResponse:
     return one(
-        CompanyOut, await service.update_company(session, principal, company_id, body, replace=True)
+        CompanyOut,
+        await service.update_company(
+            session, principal, company_id, body, replace=True, precondition=precondition
+        ),
     )
 
 
 @router.patch("/{company_id}", response_model=DataEnvelope[CompanyOut], summary="Update a company")
 async def update_company(
-    company_id: CompanyId, body: CompanyPatch, session: Session, principal: CurrentPrincipal
+    company_id: CompanyId,
+    body: CompanyPatch,
+    session: Session,
+    principal: CurrentPrincipal,
+    precondition: WritePrecondition,
 ) -> JsonResponse:
     return one(
         CompanyOut,
-        await service.update_company(session, principal, company_id, body, replace=False),
+        await service.update_company(
+            session, principal, company_id, body, replace=False, precondition=precondition
+        ),
     )
 
 
 @router.delete("/{company_id}", response_model=DeletedEnvelope, summary="Delete a company")
 async def delete_company(
-    company_id: CompanyId, session: Session, principal: CurrentPrincipal
+    company_id: CompanyId,
+    session: Session,
+    principal: CurrentPrincipal,
+    precondition: WritePrecondition,
 ) -> JsonResponse:
-    await service.delete_company(session, principal, company_id)
+    await service.delete_company(session, principal, company_id, precondition=precondition)
     return deleted()
 
 

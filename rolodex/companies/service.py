@@ -14,6 +14,7 @@ from rolodex.accounts.principal import Principal
 from rolodex.companies.models import Company
 from rolodex.companies.schemas import CompanyWrite
 from rolodex.ids import new_id
+from rolodex.preconditions import Precondition
 from rolodex.records import (
     Reference,
     References,
@@ -35,9 +36,10 @@ async def get_company(
     *,
     include_deleted: bool = False,
     for_update: bool = False,
+    precondition: Precondition | None = None,
 ) -> Company:
     """A company of the principal's account, with its tags; ``for_update`` when it is the
-    target of a write (locked, ``If-Match`` checked)."""
+    target of a write (locked, ``precondition`` checked)."""
     return await get_record(
         session,
         Company,
@@ -48,6 +50,7 @@ async def get_company(
         include_deleted=include_deleted,
         options=LOAD,
         for_update=for_update,
+        precondition=precondition,
     )
 
 
@@ -94,15 +97,28 @@ async def update_company(
     body: CompanyWrite,
     *,
     replace: bool,
+    precondition: Precondition | None,
 ) -> Company:
     """PUT (``replace``) sets every field, omitted ones to null; PATCH only those sent."""
-    company = await get_company(session, principal, company_id, for_update=True)
+    company = await get_company(
+        session, principal, company_id, for_update=True, precondition=precondition
+    )
     return await tagged.update(session, principal, company, body, RULES, replace=replace)
 
 
-async def delete_company(session: AsyncSession, principal: Principal, company_id: str) -> None:
+async def delete_company(
+    session: AsyncSession,
+    principal: Principal,
+    company_id: str,
+    *,
+    precondition: Precondition | None,
+) -> None:
     """Soft-delete a company. Its contacts keep their ``company_id`` for a restore."""
-    soft_delete(await get_company(session, principal, company_id, for_update=True))
+    soft_delete(
+        await get_company(
+            session, principal, company_id, for_update=True, precondition=precondition
+        )
+    )
     await session.flush()
 
 

@@ -19,7 +19,13 @@ from rolodex.http.envelope import (
     one,
 )
 from rolodex.http.pagination import ListParams, QueryText, list_params, list_response, paginate
-from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
+from rolodex.http.pipeline import (
+    CurrentPrincipal,
+    Secret,
+    Session,
+    WritePrecondition,
+    api_router,
+)
 from rolodex.ids import id_pattern
 from rolodex.records import get_record
 from rolodex.tags.schemas import TagNamesBody
@@ -158,9 +164,15 @@ async def get_contact(
     description="Every field is set; omitted optional fields become null (tags: none).",
 )
 async def replace_contact(
-    contact_id: ContactId, body: ContactWrite, session: Session, principal: CurrentPrincipal
+    contact_id: ContactId,
+    body: ContactWrite,
+    session: Session,
+    principal: CurrentPrincipal,
+    precondition: WritePrecondition,
 ) -> JsonResponse:
-    contact = await service.update_contact(session, principal, contact_id, body, replace=True)
+    contact = await service.update_contact(
+        session, principal, contact_id, body, replace=True, precondition=precondition
+    )
     return one(ContactOut, contact)
 
 
@@ -173,9 +185,15 @@ async def replace_contact(
     ),
 )
 async def update_contact(
-    contact_id: ContactId, body: ContactPatch, session: Session, principal: CurrentPrincipal
+    contact_id: ContactId,
+    body: ContactPatch,
+    session: Session,
+    principal: CurrentPrincipal,
+    precondition: WritePrecondition,
 ) -> JsonResponse:
-    contact = await service.update_contact(session, principal, contact_id, body, replace=False)
+    contact = await service.update_contact(
+        session, principal, contact_id, body, replace=False, precondition=precondition
+    )
     return one(ContactOut, contact)
 
 
@@ -186,9 +204,12 @@ async def update_contact(
     description="Soft delete: the contact and its tasks, notes and appointments become tombstones.",
 )
 async def delete_contact(
-    contact_id: ContactId, session: Session, principal: CurrentPrincipal
+    contact_id: ContactId,
+    session: Session,
+    principal: CurrentPrincipal,
+    precondition: WritePrecondition,
 ) -> JsonResponse:
-    await service.delete_contact(session, principal, contact_id)
+    await service.delete_contact(session, principal, contact_id, precondition=precondition)
     return deleted()
 
 
@@ -236,7 +257,13 @@ async def add_contact_tags(
     description="Names the contact does not have are ignored. Answers the contact's tags now.",
 )
 async def remove_contact_tags(
-    contact_id: ContactId, body: TagNamesBody, session: Session, principal: CurrentPrincipal
+    contact_id: ContactId,
+    body: TagNamesBody,
+    session: Session,
+    principal: CurrentPrincipal,
+    precondition: WritePrecondition,
 ) -> JsonResponse:
-    contact = await service.remove_tags(session, principal, contact_id, body.tags)
+    contact = await service.remove_tags(
+        session, principal, contact_id, body.tags, precondition=precondition
+    )
     return JsonResponse({"data": contact.tag_names})

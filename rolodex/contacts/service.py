@@ -17,9 +17,10 @@ from rolodex.companies.models import Company
 from rolodex.contacts.models import Contact
 from rolodex.contacts.schemas import IDENTIFYING_FIELDS, ContactWrite
 from rolodex.db import utcnow
-from rolodex.http.errors import ValidationFailed
+from rolodex.errors import ValidationFailed
 from rolodex.ids import new_id
 from rolodex.notes.models import Note
+from rolodex.preconditions import Precondition
 from rolodex.records import (
     Reference,
     References,
@@ -45,9 +46,10 @@ async def get_contact(
     *,
     include_deleted: bool = False,
     for_update: bool = False,
+    precondition: Precondition | None = None,
 ) -> Contact:
     """A contact of the principal's account, with its tags; ``for_update`` when it is the
-    target of a write (locked, ``If-Match`` checked)."""
+    target of a write (locked, ``precondition`` checked)."""
     return await get_record(
         session,
         Contact,
@@ -58,6 +60,7 @@ async def get_contact(
         include_deleted=include_deleted,
         options=LOAD,
         for_update=for_update,
+        precondition=precondition,
     )
 
 
@@ -118,9 +121,12 @@ async def update_contact(
     body: ContactWrite,
     *,
     replace: bool,
+    precondition: Precondition | None,
 ) -> Contact:
     """PUT (``replace``) sets every field, omitted ones to null; PATCH only those sent."""
-    contact = await get_contact(session, principal, contact_id, for_update=True)
+    contact = await get_contact(
+        session, principal, contact_id, for_update=True, precondition=precondition
+    )
     return await tagged.update(session, principal, contact, body, RULES, replace=replace)
 
 
@@ -130,9 +136,17 @@ async def _reload(session: AsyncSession, contact: Contact) -> Contact:
     return contact
 
 
-async def delete_contact(session: AsyncSession, principal: Principal, contact_id: str) -> None:
+async def delete_contact(
+    session: AsyncSession,
+    principal: Principal,
+    contact_id: str,
+    *,
+    precondition: Precondition | None,
+) -> None:
     """Soft-delete a contact and, with it, its live tasks, notes and appointments."""
-    contact = await get_contact(session, principal, contact_id, for_update=True)
+    contact = await get_contact(
+        session, principal, contact_id, for_update=True, precondition=precondition
+    )
     soft_delete(contact)
     # Child by child through the ORM (not one bulk UPDATE), so that each deletion is
     # audited like any other.
@@ -170,10 +184,17 @@ async def add_tags(
 
 
 async def remove_tags(
-    session: AsyncSession, principal: Principal, contact_id: str, names: Sequence[str]
+    session: AsyncSession,
+    principal: Principal,
+    contact_id: str,
+    names: Sequence[str],
+    *,
+    precondition: Precondition | None,
 ) -> Contact:
     """Remove tags by name; names the contact does not have are ignored."""
-    contact = await get_contact(session, principal, contact_id, for_update=True)
+    contact = await get_contact(
+        session, principal, contact_id, for_update=True, precondition=precondition
+    )
     ids = await tags.tag_ids_named(session, principal.account_id, names)
     if await tags.detach(session, "contact", contact, ids):
         contact.updated_at = utcnow()

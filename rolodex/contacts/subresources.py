@@ -17,7 +17,7 @@ from rolodex.accounts.models import User
 from rolodex.accounts.principal import Principal
 from rolodex.contacts.models import Contact
 from rolodex.db import utcnow
-from rolodex.http.conditional import check_precondition
+from rolodex.errors import NotFound
 from rolodex.http.envelope import (
     DataEnvelope,
     DeletedEnvelope,
@@ -26,10 +26,10 @@ from rolodex.http.envelope import (
     deleted,
     one,
 )
-from rolodex.http.errors import NotFound
 from rolodex.http.pagination import ListParams, list_params, list_response, paginate
-from rolodex.http.pipeline import CurrentPrincipal, Secret, Session
+from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, WritePrecondition
 from rolodex.ids import id_pattern, is_valid_id, new_id
+from rolodex.preconditions import Precondition
 from rolodex.records import (
     apply,
     changes_of,
@@ -76,9 +76,11 @@ async def get_child(
     child_id: str,
     *,
     for_update: bool = False,
+    precondition: Precondition | None = None,
 ) -> Any:
     """One record under a live contact of the principal's account; ``for_update`` when
-    it is the target of a write (row locked, ``If-Match`` checked, as in ``get_record``)."""
+    it is the target of a write (row locked, ``precondition`` checked, as in
+    ``get_record``)."""
     await live_contact(session, principal, contact_id)
     model = spec.model
     record = None
@@ -94,8 +96,8 @@ async def get_child(
         record = await session.scalar(stmt)
     if record is None:
         raise NotFound(f"No {spec.label} with id {child_id!r} on this contact")
-    if for_update:
-        check_precondition(record, spec.label)
+    if precondition is not None:
+        precondition.check(record, spec.label)
     return record
 
 
@@ -152,9 +154,12 @@ async def update_child(
     body: WriteModel,
     *,
     replace: bool,
+    precondition: Precondition | None,
 ) -> Any:
     """PUT (``replace``) sets every field, omitted ones to null; PATCH only those sent."""
-    record = await get_child(session, principal, spec, contact_id, child_id, for_update=True)
+    record = await get_child(
+        session, principal, spec, contact_id, child_id, for_update=True, precondition=precondition
+    )
     values = changes_of(body, replace=replace)
     await _prepare(session, principal, spec, values, record, set(body.model_fields_set))
     if apply(record, values):
@@ -169,9 +174,21 @@ async def delete_child(
     spec: SubresourceSpec,
     contact_id: str,
     child_id: str,
+    *,
+    precondition: Precondition | None,
 ) -> None:
     """Soft-delete a record under the contact."""
-    soft_delete(await get_child(session, principal, spec, contact_id, child_id, for_update=True))
+    soft_delete(
+        await get_child(
+            session,
+            principal,
+            spec,
+            contact_id,
+            child_id,
+            for_update=True,
+            precondition=precondition,
+        )
+    )
     await session.flush()
 
 
@@ -244,10 +261,18 @@ def nested_routes(spec: SubresourceSpec, router: APIRouter) -> None:
         child_id: ChildId,
         session: Session,
         principal: CurrentPrincipal,
+        precondition: WritePrecondition,
         body: Annotated[write, Body()],  # type: ignore[valid-type]
     ) -> JsonResponse:
         record = await update_child(
-            session, principal, spec, contact_id, child_id, body, replace=True
+            session,
+            principal,
+            spec,
+            contact_id,
+            child_id,
+            body,
+            replace=True,
+            precondition=precondition,
         )
         return one(out, record)
 
@@ -256,17 +281,31 @@ def nested_routes(spec: SubresourceSpec, router: APIRouter) -> None:
         child_id: ChildId,
         session: Session,
         principal: CurrentPrincipal,
+        precondition: WritePrecondition,
         body: Annotated[patch, Body()],  # type: ignore[valid-type]
     ) -> JsonResponse:
         record = await update_child(
-            session, principal, spec, contact_id, child_id, body, replace=False
+            session,
+            principal,
+            spec,
+            contact_id,
+            child_id,
+            body,
+            replace=False,
+            precondition=precondition,
         )
         return one(out, record)
 
     async def delete(
-        contact_id: ContactId, child_id: ChildId, session: Session, principal: CurrentPrincipal
+        contact_id: ContactId,
+        child_id: ChildId,
+        session: Session,
+        principal: CurrentPrincipal,
+        precondition: WritePrecondition,
     ) -> JsonResponse:
-        await delete_child(session, principal, spec, contact_id, child_id)
+        await delete_child(
+            session, principal, spec, contact_id, child_id, precondition=precondition
+        )
         return deleted()
 
     item = f"{base}/{{{label}_id}}"

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy import or_, select
 
+from rolodex.errors import NotFound, ValidationFailed
 from rolodex.events.models import Event
 from rolodex.events.schemas import EventListEnvelope, EventOut
 from rolodex.events.types import check_pattern
 from rolodex.http.cursor import Cursor, decode_cursor, encode_cursor
 from rolodex.http.envelope import DataEnvelope, JsonResponse, one
-from rolodex.http.errors import NotFound, ValidationFailed
 from rolodex.http.pagination import (
     ListParams,
     Page,

@@ -25,7 +25,8 @@ from rolodex.accounts.principal import Principal
 from rolodex.accounts.secrets import hash_api_key, same_secret
 from rolodex.config import Settings
 from rolodex.db import unit_of_work, utcnow
-from rolodex.http.errors import Forbidden, NotFound, Unauthorized
+from rolodex.errors import Forbidden, NotFound
+from rolodex.http.errors import Unauthorized
 from rolodex.ids import is_valid_id
 
 IMPERSONATE_HEADER = "x-impersonate-user-id"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from rolodex.http.errors import ValidationFailed
+from rolodex.errors import ValidationFailed
 
 _SIGNATURE_BYTES = 16
 

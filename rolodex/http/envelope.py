@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from pydantic_core import to_json
 from starlette.responses import Response
 
-from rolodex.http.conditional import etag_of
+from rolodex.preconditions import etag_of
 from rolodex.schemas import dump
 
 T = TypeVar("T")

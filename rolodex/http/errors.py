@@ -1,12 +1,30 @@
-"""Errors as the contract shows them: ``{"error": {code, message, request_id, details}}``.
+"""Errors as the native API shows them: ``{"error": {code, message, request_id, details}}``.
 
-Domain code raises :class:`ApiError` subclasses; handlers registered here turn them,
-and every framework error, into that envelope, so no response ever leaves in another shape.
+Services raise the domain's kinds (:mod:`rolodex.errors`), which carry no status; the
+pipeline raises the transport's own (:class:`ApiError`: a missing credential, the rate
+limit, the media type, the body size), which do. Rendering an error is two steps:
+
+1. :func:`failure_of` turns any exception into a :class:`Failure` — status, code,
+   message, details, headers — through one table from domain kind to status and code
+   (:data:`NATIVE_STATUS`), so every surface starts from the same facts;
+2. an :data:`ErrorRenderer` draws the failure as its surface's body. The native one is
+   :func:`render_native`.
+
+How a surface plugs in (a MOCO-style ``/moco/api/v1``, a HighLevel-style ``/highlevel``):
+write a renderer ``(failure, request_id) -> Response`` that maps the failure to the
+vendor's body and status (MOCO's ``{"message": …}``, its 422 for validation…); make the
+surface's routers with ``api_router(resource, render_error=that_renderer)``, so that every
+error raised inside their pipeline is drawn by it; and call
+``register_error_renderer(app, "/moco/api/v1", that_renderer)`` so that errors the
+framework answers outside any route (an unknown path, a wrong method) under its prefix
+are drawn by it as well. Services and the table stay as they are.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,7 +32,19 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
+
+from rolodex.errors import (
+    Conflict,
+    Detail,
+    DomainError,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    Unprocessable,
+    ValidationFailed,
+    invalid,
+)
 
 log = logging.getLogger("rolodex.errors")
 
@@ -42,7 +72,7 @@ class ErrorEnvelope(BaseModel):
 
 
 class ApiError(Exception):
-    """An error with a status and a stable machine-readable code."""
+    """An error of the transport (never of a service), with its status and code."""
 
     status = 500
     code = "INTERNAL_ERROR"
@@ -51,7 +81,7 @@ class ApiError(Exception):
         self,
         message: str,
         *,
-        details: list[dict[str, Any]] | None = None,
+        details: list[Detail] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
@@ -60,37 +90,12 @@ class ApiError(Exception):
         self.headers = headers
 
 
-class ValidationFailed(ApiError):
-    status, code = 400, "VALIDATION_ERROR"
-
-    @classmethod
-    def field(cls, field: str, message: str) -> ValidationFailed:
-        """A validation error about one field, worded ``"<field> <message>"``."""
-        return cls(f"{field} {message}", details=[{"field": field, "message": message}])
-
-
 class Unauthorized(ApiError):
     status, code = 401, "UNAUTHORIZED"
 
 
-class Forbidden(ApiError):
-    status, code = 403, "FORBIDDEN"
-
-
-class NotFound(ApiError):
-    status, code = 404, "NOT_FOUND"
-
-
 class MethodNotAllowed(ApiError):
     status, code = 405, "METHOD_NOT_ALLOWED"
-
-
-class Conflict(ApiError):
-    status, code = 409, "CONFLICT"
-
-
-class PreconditionFailed(ApiError):
-    status, code = 412, "PRECONDITION_FAILED"
 
 
 class PayloadTooLarge(ApiError):
@@ -101,29 +106,27 @@ class UnsupportedMediaType(ApiError):
     status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
 
 
-class Unprocessable(ApiError):
-    status, code = 422, "UNPROCESSABLE"
-
-
 class RateLimited(ApiError):
     status, code = 429, "RATE_LIMITED"
 
 
-_BY_STATUS: dict[int, type[ApiError]] = {
-    cls.status: cls
-    for cls in (
-        ValidationFailed,
-        Unauthorized,
-        Forbidden,
-        NotFound,
-        MethodNotAllowed,
-        Conflict,
-        PreconditionFailed,
-        PayloadTooLarge,
-        UnsupportedMediaType,
-        Unprocessable,
-        RateLimited,
-    )
+NATIVE_STATUS: dict[type[DomainError], tuple[int, str]] = {
+    ValidationFailed: (400, "VALIDATION_ERROR"),
+    Forbidden: (403, "FORBIDDEN"),
+    NotFound: (404, "NOT_FOUND"),
+    Conflict: (409, "CONFLICT"),
+    PreconditionFailed: (412, "PRECONDITION_FAILED"),
+    Unprocessable: (422, "UNPROCESSABLE"),
+}
+"""The status and code of each domain kind in the native API."""
+
+_CODES_BY_STATUS: dict[int, str] = {
+    **{status: code for status, code in NATIVE_STATUS.values()},
+    **{
+        cls.status: cls.code
+        for cls in (Unauthorized, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType)
+    },
+    RateLimited.status: RateLimited.code,
 }
 _DEFAULT_MESSAGES = {
     400: "The request is not valid",
@@ -133,98 +136,127 @@ _DEFAULT_MESSAGES = {
 }
 
 
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong, as every surface's renderer receives it."""
+
+    status: int
+    code: str
+    message: str
+    details: list[Detail] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Headers the error itself calls for (``Retry-After``, ``WWW-Authenticate``)."""
+
+
+ErrorRenderer = Callable[[Failure, str | None], Response]
+"""A surface's drawing of a failure: ``(failure, request_id) -> response``. The caller
+adds the failure's and the request's headers afterwards."""
+
+
+def native_status(error: DomainError) -> tuple[int, str]:
+    """The native status and code of a domain error (its nearest kind in the table)."""
+    for kind in type(error).__mro__:
+        if kind in NATIVE_STATUS:
+            return NATIVE_STATUS[kind]
+    return 500, ApiError.code
+
+
+def _from_framework(exc: StarletteHTTPException) -> Failure:
+    code = _CODES_BY_STATUS.get(exc.status_code)
+    status = exc.status_code if code is not None else 400
+    default = _DEFAULT_MESSAGES.get(exc.status_code, "The request could not be handled")
+    message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else default
+    return Failure(status, code or "VALIDATION_ERROR", message, None, dict(exc.headers or {}))
+
+
+def failure_of(exc: Exception, request_id: str | None = None) -> Failure:
+    """Any exception as a :class:`Failure`; an unexpected one is logged and becomes a 500
+    whose message shows no trace."""
+    if isinstance(exc, RequestValidationError):
+        exc = invalid(exc.errors(), skip=1)
+    elif isinstance(exc, IntegrityError):
+        log.info("integrity error turned into 409: %s", type(exc).__name__)
+        exc = Conflict("The change conflicts with existing data")
+    if isinstance(exc, DomainError):
+        status, code = native_status(exc)
+        return Failure(status, code, exc.message, exc.details)
+    if isinstance(exc, ApiError):
+        return Failure(exc.status, exc.code, exc.message, exc.details, dict(exc.headers or {}))
+    if isinstance(exc, StarletteHTTPException):
+        return _from_framework(exc)
+    log.exception("unhandled error in request %s", request_id, exc_info=exc)
+    return Failure(
+        500, ApiError.code, "An internal error occurred; quote the request id when reporting it"
+    )
+
+
+def render_native(failure: Failure, request_id: str | None) -> Response:
+    """The native envelope: ``{"error": {code, message, request_id, details}}``."""
+    body = ErrorBody(
+        code=failure.code,
+        message=failure.message,
+        request_id=request_id,
+        details=[ErrorDetail(**d) for d in failure.details] if failure.details else None,
+    )
+    return JSONResponse({"error": body.model_dump(exclude_none=True)}, status_code=failure.status)
+
+
+def item_error(error: DomainError) -> dict[str, Any]:
+    """A domain error as one item of a native batch answers it: code, message, details."""
+    out: dict[str, Any] = {"code": native_status(error)[1], "message": error.message}
+    if error.details:
+        out["details"] = error.details
+    return out
+
+
 def request_id_of(request: Request) -> str | None:
     """The id the request-id middleware gave this request."""
     return getattr(request.state, "request_id", None)
 
 
-def response_headers(request: Request) -> dict[str, str]:
-    """Headers that steps of the pipeline (the rate limit, …) add to whatever response the
-    request gets, an error included; kept in ``request.state.response_headers``."""
-    headers: dict[str, str] = getattr(request.state, "response_headers", {})
-    return headers
+def error_response(
+    request: Request,
+    exc: Exception,
+    render: ErrorRenderer = render_native,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The response to ``exc``, drawn by ``render``, with the request's ``headers`` (those
+    the pipeline collected, the rate limit's…), the error's own and ``X-Request-Id``."""
+    request_id = request_id_of(request)
+    failure = failure_of(exc, request_id)
+    response = render(failure, request_id)
+    response.headers.update({**(headers or {}), **failure.headers})
+    if request_id:
+        response.headers["X-Request-Id"] = request_id
+    return response
 
 
-def add_response_headers(request: Request, headers: dict[str, str]) -> None:
-    """Have ``headers`` sent with this request's response, success or error."""
-    if not hasattr(request.state, "response_headers"):
-        request.state.response_headers = {}
-    request.state.response_headers.update(headers)
+def register_error_renderer(app: FastAPI, prefix: str, render: ErrorRenderer) -> None:
+    """Have errors answered outside any route (unknown path, wrong method) under
+    ``prefix`` drawn by ``render``; elsewhere they are native."""
+    renderers: dict[str, ErrorRenderer] = app.state.error_renderers
+    renderers[prefix.rstrip("/")] = render
 
 
-def error_response(request: Request, error: ApiError) -> JSONResponse:
-    """Render an :class:`ApiError` as the contract's envelope."""
-    body = ErrorBody(
-        code=error.code,
-        message=error.message,
-        request_id=request_id_of(request),
-        details=[ErrorDetail(**d) for d in error.details] if error.details else None,
-    )
-    headers = {**response_headers(request), **(error.headers or {})}
-    if body.request_id:
-        headers["X-Request-Id"] = body.request_id
-    return JSONResponse(
-        {"error": body.model_dump(exclude_none=True)}, status_code=error.status, headers=headers
-    )
-
-
-def _field_of(error: dict[str, Any]) -> str | None:
-    if error.get("type") == "json_invalid":
-        return None  # the location is a character offset, not a field
-    return ".".join(str(part) for part in tuple(error.get("loc", ()))[1:]) or None
-
-
-def _message_of(error: dict[str, Any]) -> str:
-    if error.get("type") == "json_invalid":
-        return f"The body is not valid JSON: {error.get('ctx', {}).get('error', 'parse error')}"
-    if error.get("type") == "missing" and tuple(error.get("loc", ())) == ("body",):
-        return "A JSON body is required"
-    return str(error.get("msg", "is not valid")).removeprefix("Value error, ")
-
-
-def validation_error_from(exc: RequestValidationError) -> ValidationFailed:
-    """Translate FastAPI's validation error into the contract's 400."""
-    details: list[dict[str, Any]] = [
-        {"field": _field_of(err), "message": _message_of(err)} for err in exc.errors()
-    ]
-    if not details:
-        return ValidationFailed("The request is not valid")
-    field, message = details[0]["field"], str(details[0]["message"])
-    return ValidationFailed(f"{field}: {message}" if field else message, details=details)
+def _renderer_for(request: Request) -> ErrorRenderer:
+    renderers: dict[str, ErrorRenderer] = getattr(request.app.state, "error_renderers", {})
+    path = request.url.path
+    matching = [p for p in renderers if path == p or path.startswith(p + "/")]
+    return renderers[max(matching, key=len)] if matching else render_native
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers that give every error the contract's envelope."""
+    """Answer every error the framework raises outside a route's pipeline (which renders
+    its own) in the shape of the surface the path belongs to."""
+    app.state.error_renderers = {}
 
-    async def on_api_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, ApiError)
-        return error_response(request, exc)
+    async def on_error(request: Request, exc: Exception) -> Response:
+        return error_response(request, exc, _renderer_for(request))
 
-    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)
-        return error_response(request, validation_error_from(exc))
-
-    async def on_http(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, StarletteHTTPException)
-        cls = _BY_STATUS.get(exc.status_code, ValidationFailed)
-        default = _DEFAULT_MESSAGES.get(exc.status_code, "The request could not be handled")
-        message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else default
-        return error_response(request, cls(message, headers=dict(exc.headers or {})))
-
-    async def on_integrity(request: Request, exc: Exception) -> JSONResponse:
-        log.info("integrity error turned into 409: %s", type(exc).__name__)
-        return error_response(request, Conflict("The change conflicts with existing data"))
-
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error in request %s", request_id_of(request), exc_info=exc)
-        error = ApiError("An internal error occurred; quote the request id when reporting it")
-        return error_response(request, error)
-
-    app.add_exception_handler(ApiError, on_api_error)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(IntegrityError, on_integrity)
-    app.add_exception_handler(Exception, on_unexpected)
+    for kind in (ApiError, DomainError, RequestValidationError, StarletteHTTPException):
+        app.add_exception_handler(kind, on_error)
+    app.add_exception_handler(IntegrityError, on_error)
+    app.add_exception_handler(Exception, on_error)
 
 
 ERROR_RESPONSES: dict[int, str] = {

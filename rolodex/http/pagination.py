@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.base import ExecutableOption
 
+from rolodex.errors import ValidationFailed
 from rolodex.http.cursor import Cursor, decode_cursor, encode_cursor
 from rolodex.http.envelope import JsonResponse
-from rolodex.http.errors import ValidationFailed
 from rolodex.ids import is_valid_id
 from rolodex.schemas import dump
 from rolodex.validation import UtcDatetime, clean_text

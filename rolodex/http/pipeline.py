@@ -6,6 +6,17 @@ body's media type → record changes for the audit log → run the route once pe
 Idempotency-Key → write the events of its changes (the outbox) → tag the response for
 conditional requests.
 
+Once the request is authenticated, the pipeline builds its
+:class:`~rolodex.http.context.RequestContext` (session, principal, audit context, the
+write's precondition, the headers of its answer); routes take it, or the parts of it they
+need, through the dependencies below (:data:`Context`, :data:`Session`,
+:data:`CurrentPrincipal`, :data:`WritePrecondition`) and pass those on to services.
+
+Every error raised on the way, by a step or by the route, is answered by the pipeline in
+the shape of the route's surface: the router's ``render_error`` (the native envelope by
+default; see :mod:`rolodex.http.errors` for how another surface plugs in), with the
+headers collected so far.
+
 Routes declare their resource once, through :func:`api_router`; the scope a route needs
 follows from it and the HTTP method (``contacts.readonly`` for reads, ``contacts.write``
 for changes) and is shown in the OpenAPI document as ``x-required-scope``.
@@ -23,23 +34,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from rolodex.accounts.principal import READ_SUFFIX, WRITE_SUFFIX, Principal
-from rolodex.audit.capture import bind_audit
+from rolodex.audit.capture import AuditContext, bind_audit
 from rolodex.db import unit_of_work
+from rolodex.errors import Forbidden
 from rolodex.events.outbox import emit_changes
 from rolodex.http.auth import authenticate, record_key_use
-from rolodex.http.conditional import bind_preconditions, conditional_responses, with_etag
+from rolodex.http.conditional import conditional_responses, precondition_of, with_etag
+from rolodex.http.context import RequestContext, attach, request_context
 from rolodex.http.envelope import is_single_resource
 from rolodex.http.errors import (
     ERROR_RESPONSES,
     ErrorEnvelope,
-    Forbidden,
+    ErrorRenderer,
     UnsupportedMediaType,
-    response_headers,
+    error_response,
+    render_native,
+    request_id_of,
 )
 from rolodex.http.openapi_headers import request_headers
 from rolodex.http.openapi_headers import response_headers as documented_headers
 from rolodex.http.ratelimit import enforce_rate_limit
 from rolodex.idempotency.service import run_idempotent
+from rolodex.preconditions import Precondition
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -76,6 +92,8 @@ class ApiRoute(APIRoute):
     """An API route: documented errors, a required scope and the request pipeline."""
 
     resource: ClassVar[str] = ""
+    render_error: ClassVar[ErrorRenderer] = staticmethod(render_native)
+    """How the route's surface draws an error."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         methods = {m.upper() for m in (kwargs.get("methods") or ["GET"])}
@@ -109,58 +127,82 @@ class ApiRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         required = self.required_scope
+        render = type(self).render_error
 
         async def pipeline(request: Request) -> Response:
+            headers: dict[str, str] = {}
             try:
-                return await run(request)
+                response = await run(request, headers)
+            except Exception as exc:
+                return error_response(request, exc, render, headers)
             finally:
                 await record_key_use(request, request.app.state.sessions)
+            response.headers.update(headers)
+            return response
 
-        async def run(request: Request) -> Response:
+        async def run(request: Request, headers: dict[str, str]) -> Response:
             state = request.app.state
             async with unit_of_work(state.sessions) as session:
-                request.state.session = session
                 principal = await authenticate(request, session, state.settings, state.token_kinds)
-                request.state.principal = principal
+                request_id = request_id_of(request)
+                context = RequestContext(
+                    request_id=request_id,
+                    session=session,
+                    principal=principal,
+                    audit=AuditContext.acting_as(principal, request_id),
+                    precondition=precondition_of(request),
+                    response_headers=headers,
+                )
+                attach(request, context)
                 # Before the scope check, so that a 403 is counted and carries the headers.
-                await enforce_rate_limit(request, principal)
+                await enforce_rate_limit(request, context)
                 if not principal.allows(required):
                     raise Forbidden(f"This credential does not grant the {required} scope")
                 check_media_type(request)
-                bind_audit(session, request, principal)
-                bind_preconditions(request)
+                bind_audit(session, context.audit)
                 response = await run_idempotent(
                     request, session, principal, lambda: handler(request)
                 )
                 # Last before commit: the changes are final, and the outbox lock is
                 # held only for the insert of the events.
                 await emit_changes(session, state.event_subscribers)
-                response = with_etag(request, response)
-            response.headers.update(response_headers(request))
-            return response
+                return with_etag(request, response)
 
         return pipeline
 
 
-def api_router(resource: str, **kwargs: Any) -> APIRouter:
+def api_router(
+    resource: str, *, render_error: ErrorRenderer = render_native, **kwargs: Any
+) -> APIRouter:
     """A router whose routes need ``<resource>.readonly`` to read and ``<resource>.write``
-    to change anything."""
-    route_class = type(f"{resource.title()}Route", (ApiRoute,), {"resource": resource})
+    to change anything, and whose errors ``render_error`` draws (the native envelope
+    unless the router belongs to another surface)."""
+    route_class = type(
+        f"{resource.title()}Route",
+        (ApiRoute,),
+        {"resource": resource, "render_error": staticmethod(render_error)},
+    )
     return APIRouter(route_class=route_class, **kwargs)
 
 
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
+def _principal(context: Context) -> Principal:
+    return context.principal
 
 
-def _session(request: Request) -> AsyncSession:
-    session: AsyncSession = request.state.session
-    return session
+def _session(context: Context) -> AsyncSession:
+    return context.session
 
 
+def _precondition(context: Context) -> Precondition | None:
+    return context.precondition
+
+
+Context = Annotated[RequestContext, Depends(request_context)]
+"""The whole request context, for a route that passes several of its parts on."""
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]
 Session = Annotated[AsyncSession, Depends(_session)]
+WritePrecondition = Annotated[Precondition | None, Depends(_precondition)]
+"""The write's ``If-Match`` / ``If-None-Match``, for the service to check on its target."""
 
 
 def secret_of(request: Request) -> str:

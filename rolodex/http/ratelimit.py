@@ -32,7 +32,8 @@ from starlette.requests import Request
 from rolodex.accounts.models import ApiKey
 from rolodex.accounts.principal import Principal
 from rolodex.config import Settings, parse_rate_limit
-from rolodex.http.errors import RateLimited, add_response_headers
+from rolodex.http.context import RequestContext
+from rolodex.http.errors import RateLimited
 
 log = logging.getLogger("rolodex.ratelimit")
 
@@ -193,12 +194,11 @@ async def _peek(
     return Usage(quota, allowed, stats.remaining, _reset(quota, left, slack, allowed))
 
 
-async def quota_of(request: Request, principal: Principal) -> Quota:
+async def quota_of(request: Request, session: AsyncSession, principal: Principal) -> Quota:
     """The credential's quota: its key's own ``rate_limit``, or the deployment's."""
     limiter = limiter_of(request)
     if principal.credential_kind != "api_key":
         return limiter.default
-    session: AsyncSession = request.state.session
     # Authentication loaded the key in this session: this is an identity-map look-up.
     key = await session.get(ApiKey, principal.credential_id)
     if key is None or not key.rate_limit:
@@ -219,14 +219,15 @@ def limiter_of(request: Request) -> RateLimiter:
     return limiter
 
 
-async def enforce_rate_limit(request: Request, principal: Principal) -> None:
+async def enforce_rate_limit(request: Request, context: RequestContext) -> None:
     """Count the request against its credential's budget; raise ``RateLimited`` past it.
 
     Adds the rate-limit headers to the request's response, whatever it turns out to be.
     """
-    quota = await quota_of(request, principal)
+    principal = context.principal
+    quota = await quota_of(request, context.session, principal)
     usage = await limiter_of(request).hit(principal.credential_id, quota)
-    add_response_headers(request, usage.headers())
+    context.response_headers.update(usage.headers())
     if not usage.allowed:
         raise RateLimited(
             f"Rate limit of {quota.amount} requests per {quota.seconds} seconds exceeded; "

@@ -54,7 +54,7 @@ from starlette.responses import Response
 from rolodex.accounts.principal import Principal
 from rolodex.config import Settings
 from rolodex.db import unit_of_work, utcnow
-from rolodex.http.errors import Conflict, Unprocessable, ValidationFailed
+from rolodex.errors import Conflict, Unprocessable, ValidationFailed
 from rolodex.idempotency.models import IdempotencyRecord
 from rolodex.ids import new_id
 from rolodex.secret_fields import redact

@@ -6,7 +6,7 @@ from typing import Any
 
 from rolodex.accounts.principal import Principal
 from rolodex.contacts.subresources import SubresourceSpec
-from rolodex.http.errors import Forbidden
+from rolodex.errors import Forbidden
 from rolodex.notes.models import Note
 from rolodex.notes.schemas import NoteOut, NotePatch, NoteWrite
 

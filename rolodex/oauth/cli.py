@@ -16,6 +16,7 @@ from rolodex.cli_support import (
     migrate_database,
     run_in_database,
 )
+from rolodex.errors import details_of
 
 OPTIONS = {
     "name": "name",
@@ -61,9 +62,9 @@ def create(
             grant_types=grant_type or None,
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = OPTIONS.get(str(first["loc"][0]), "") if first["loc"] else ""
-        message = str(first["msg"]).removeprefix("Value error, ")
+        first = details_of(exc.errors())[0]
+        where = OPTIONS.get((first["field"] or "").split(".")[0], "")
+        message = first["message"]
         raise CommandError(f"--{where} {message}" if where else message) from None
     settings = command_settings()
     email = check_email(email)
@@ -76,7 +77,7 @@ def create(
             raise CommandError(f"no user with email {email}")
         if user.role not in MANAGERS:
             raise CommandError(f"{email} is not an owner or admin of the account")
-        # an ApiError of the service (unknown scope…) is reported as one line by main()
+        # a DomainError of the service (unknown scope…) is reported as one line by main()
         client, secret = await register_client(session, user, body, supported)
         return {"client_id": client.id, "client_secret": secret, "scopes": client.scopes}
 

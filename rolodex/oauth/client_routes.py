@@ -15,7 +15,13 @@ from rolodex.http.envelope import (
     one,
 )
 from rolodex.http.pagination import ListParams, list_params, list_response, paginate
-from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
+from rolodex.http.pipeline import (
+    CurrentPrincipal,
+    Secret,
+    Session,
+    WritePrecondition,
+    api_router,
+)
 from rolodex.ids import id_pattern
 from rolodex.oauth import clients
 from rolodex.oauth.models import OAuthClient
@@ -89,7 +95,10 @@ async def get_oauth_client(
     description="Every token the client holds is revoked at once.",
 )
 async def delete_oauth_client(
-    client_id: ClientId, session: Session, principal: CurrentPrincipal
+    client_id: ClientId,
+    session: Session,
+    principal: CurrentPrincipal,
+    precondition: WritePrecondition,
 ) -> JsonResponse:
-    await clients.delete_client(session, principal, client_id)
+    await clients.delete_client(session, principal, client_id, precondition=precondition)
     return deleted()

@@ -12,11 +12,12 @@ from rolodex.accounts.principal import Principal
 from rolodex.accounts.secrets import hash_token, new_token
 from rolodex.accounts.service import is_manager
 from rolodex.db import utcnow
-from rolodex.http.errors import Forbidden, Unprocessable, ValidationFailed
+from rolodex.errors import Forbidden, Unprocessable, ValidationFailed
 from rolodex.ids import new_id
 from rolodex.oauth.bearer import CLIENT_SECRET_PREFIX
 from rolodex.oauth.models import OAuthClient, OAuthToken
 from rolodex.oauth.schemas import OAuthClientCreate
+from rolodex.preconditions import Precondition
 from rolodex.records import get_record, soft_delete
 
 
@@ -82,7 +83,13 @@ async def get_client(session: AsyncSession, principal: Principal, client_id: str
     )
 
 
-async def delete_client(session: AsyncSession, principal: Principal, client_id: str) -> None:
+async def delete_client(
+    session: AsyncSession,
+    principal: Principal,
+    client_id: str,
+    *,
+    precondition: Precondition | None,
+) -> None:
     """Delete a client and revoke every token it holds."""
     client = await get_record(
         session,
@@ -92,6 +99,7 @@ async def delete_client(session: AsyncSession, principal: Principal, client_id: 
         prefix="ocl",
         label="OAuth client",
         for_update=True,
+        precondition=precondition,
     )
     if not is_manager(principal):
         raise Forbidden("Only owners and admins may delete OAuth clients")

@@ -16,7 +16,13 @@ from rolodex.http.envelope import (
     one,
 )
 from rolodex.http.pagination import ListParams, QueryText, list_params, list_response, paginate
-from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
+from rolodex.http.pipeline import (
+    CurrentPrincipal,
+    Secret,
+    Session,
+    WritePrecondition,
+    api_router,
+)
 from rolodex.ids import id_pattern
 from rolodex.tags import service
 from rolodex.tags.models import Tag
@@ -63,16 +69,34 @@ async def get_tag(tag_id: TagId, session: Session, principal: CurrentPrincipal) 
 
 @router.put("/{tag_id}", response_model=DataEnvelope[TagOut], summary="Replace a tag")
 async def replace_tag(
-    tag_id: TagId, body: TagWrite, session: Session, principal: CurrentPrincipal
+    tag_id: TagId,
+    body: TagWrite,
+    session: Session,
+    principal: CurrentPrincipal,
+    precondition: WritePrecondition,
 ) -> JsonResponse:
-    return one(TagOut, await service.update_tag(session, principal, tag_id, body, replace=True))
+    return one(
+        TagOut,
+        await service.update_tag(
+            session, principal, tag_id, body, replace=True, precondition=precondition
+        ),
+    )
 
 
 @router.patch("/{tag_id}", response_model=DataEnvelope[TagOut], summary="Update a tag")
 async def update_tag(
-    tag_id: TagId, body: TagPatch, session: Session, principal: CurrentPrincipal
+    tag_id: TagId,
+    body: TagPatch,
+    session: Session,
+    principal: CurrentPrincipal,
+    precondition: WritePrecondition,
 ) -> JsonResponse:
-    return one(TagOut, await service.update_tag(session, principal, tag_id, body, replace=False))
+    return one(
+        TagOut,
+        await service.update_tag(
+            session, principal, tag_id, body, replace=False, precondition=precondition
+        ),
+    )
 
 
 @router.delete(
@@ -81,6 +105,8 @@ async def update_tag(
     summary="Delete a tag",
     description="The tag disappears from every contact and company; their `updated_at` moves.",
 )
-async def delete_tag(tag_id: TagId, session: Session, principal: CurrentPrincipal) -> JsonResponse:
-    await service.delete_tag(session, principal, tag_id)
+async def delete_tag(
+    tag_id: TagId, session: Session, principal: CurrentPrincipal, precondition: WritePrecondition
+) -> JsonResponse:
+    await service.delete_tag(session, principal, tag_id, precondition=precondition)
     return deleted()

@@ -20,8 +20,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from rolodex.accounts.principal import Principal
 from rolodex.audit.capture import is_recording, record_tags, tag_list
 from rolodex.db import utcnow
-from rolodex.http.errors import Conflict
+from rolodex.errors import Conflict
 from rolodex.ids import new_id
+from rolodex.preconditions import Precondition
 from rolodex.records import apply, changes_of, get_record, require_present, soft_delete
 from rolodex.tags.models import Tag, company_tags, contact_tags
 from rolodex.tags.schemas import TagWrite
@@ -56,10 +57,16 @@ async def create_tag(session: AsyncSession, principal: Principal, body: TagWrite
 
 
 async def update_tag(
-    session: AsyncSession, principal: Principal, tag_id: str, body: TagWrite, *, replace: bool
+    session: AsyncSession,
+    principal: Principal,
+    tag_id: str,
+    body: TagWrite,
+    *,
+    replace: bool,
+    precondition: Precondition | None,
 ) -> Tag:
     """Rename or recolor a tag (PUT replaces, PATCH changes what is sent)."""
-    tag = await get_tag(session, principal, tag_id, for_update=True)
+    tag = await get_tag(session, principal, tag_id, for_update=True, precondition=precondition)
     values = changes_of(body, replace=replace)
     require_present(values, ["name"])
     name = values.get("name")
@@ -72,9 +79,15 @@ async def update_tag(
     return tag
 
 
-async def delete_tag(session: AsyncSession, principal: Principal, tag_id: str) -> None:
+async def delete_tag(
+    session: AsyncSession,
+    principal: Principal,
+    tag_id: str,
+    *,
+    precondition: Precondition | None,
+) -> None:
     """Delete a tag: it disappears from every contact and company that had it."""
-    tag = await get_tag(session, principal, tag_id, for_update=True)
+    tag = await get_tag(session, principal, tag_id, for_update=True, precondition=precondition)
     soft_delete(tag)
     await _touch_tagged(session, tag.id, tag.name, None)
     await session.flush()

@@ -16,7 +16,13 @@ from rolodex.http.pagination import (
     list_response,
     paginate,
 )
-from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
+from rolodex.http.pipeline import (
+    CurrentPrincipal,
+    Secret,
+    Session,
+    WritePrecondition,
+    api_router,
+)
 from rolodex.ids import id_pattern
 from rolodex.tasks import service
 from rolodex.tasks.models import Task
@@ -37,8 +43,11 @@ async def complete_task(
     body: TaskCompletion,
     session: Session,
     principal: CurrentPrincipal,
+    precondition: WritePrecondition,
 ) -> JsonResponse:
-    task = await service.set_completed(session, principal, contact_id, task_id, body.completed)
+    task = await service.set_completed(
+        session, principal, contact_id, task_id, body.completed, precondition=precondition
+    )
     return one(TaskOut, task)
 
 

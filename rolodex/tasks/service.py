@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rolodex.accounts.principal import Principal
 from rolodex.contacts.subresources import SubresourceSpec, get_child
 from rolodex.db import utcnow
+from rolodex.preconditions import Precondition
 from rolodex.tasks.models import Task
 from rolodex.tasks.schemas import TaskOut, TaskPatch, TaskWrite
 
@@ -48,10 +49,18 @@ SPEC = SubresourceSpec(
 
 
 async def set_completed(
-    session: AsyncSession, principal: Principal, contact_id: str, task_id: str, completed: bool
+    session: AsyncSession,
+    principal: Principal,
+    contact_id: str,
+    task_id: str,
+    completed: bool,
+    *,
+    precondition: Precondition | None,
 ) -> Task:
     """Mark a task done (stamping ``completed_at``) or not done (clearing it)."""
-    task: Task = await get_child(session, principal, SPEC, contact_id, task_id, for_update=True)
+    task: Task = await get_child(
+        session, principal, SPEC, contact_id, task_id, for_update=True, precondition=precondition
+    )
     if task.completed != completed:
         task.completed = completed
         task.completed_at = utcnow() if completed else None

@@ -17,7 +17,13 @@ from rolodex.http.envelope import (
     one,
 )
 from rolodex.http.pagination import ListParams, list_params, list_response, paginate
-from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
+from rolodex.http.pipeline import (
+    CurrentPrincipal,
+    Secret,
+    Session,
+    WritePrecondition,
+    api_router,
+)
 from rolodex.ids import id_pattern
 from rolodex.webhooks import service
 from rolodex.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -119,10 +125,11 @@ async def replace_endpoint(
     body: WebhookEndpointWrite,
     session: Session,
     principal: CurrentPrincipal,
+    precondition: WritePrecondition,
     settings: Config,
 ) -> JsonResponse:
     endpoint = await service.update_endpoint(
-        session, principal, endpoint_id, body, settings, replace=True
+        session, principal, endpoint_id, body, settings, replace=True, precondition=precondition
     )
     return one(WebhookEndpointOut, endpoint)
 
@@ -138,19 +145,23 @@ async def update_endpoint(
     body: WebhookEndpointPatch,
     session: Session,
     principal: CurrentPrincipal,
+    precondition: WritePrecondition,
     settings: Config,
 ) -> JsonResponse:
     endpoint = await service.update_endpoint(
-        session, principal, endpoint_id, body, settings, replace=False
+        session, principal, endpoint_id, body, settings, replace=False, precondition=precondition
     )
     return one(WebhookEndpointOut, endpoint)
 
 
 @router.delete("/{endpoint_id}", response_model=DeletedEnvelope, summary="Delete an endpoint")
 async def delete_endpoint(
-    endpoint_id: EndpointId, session: Session, principal: CurrentPrincipal
+    endpoint_id: EndpointId,
+    session: Session,
+    principal: CurrentPrincipal,
+    precondition: WritePrecondition,
 ) -> JsonResponse:
-    await service.delete_endpoint(session, principal, endpoint_id)
+    await service.delete_endpoint(session, principal, endpoint_id, precondition=precondition)
     return deleted()
 
 
@@ -164,13 +175,14 @@ async def rotate_secret(
     endpoint_id: EndpointId,
     session: Session,
     principal: CurrentPrincipal,
+    precondition: WritePrecondition,
     settings: Config,
     key: Secret,
     body: Annotated[RotateBody | None, Body()] = None,
 ) -> JsonResponse:
     grace = body.grace_seconds if body is not None else None
     endpoint, secret = await service.rotate_secret(
-        session, principal, endpoint_id, grace, settings, key
+        session, principal, endpoint_id, grace, settings, key, precondition=precondition
     )
     return _with_secret(endpoint, secret)
 

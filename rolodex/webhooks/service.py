@@ -20,10 +20,11 @@ from rolodex.accounts.service import is_manager
 from rolodex.audit.capture import context_of, record
 from rolodex.config import Settings
 from rolodex.db import utcnow
+from rolodex.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from rolodex.events.models import Event
 from rolodex.events.outbox import NewEvent, origin_of
-from rolodex.http.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from rolodex.ids import PREFIXES, is_valid_id, new_id
+from rolodex.preconditions import Precondition
 from rolodex.records import get_record, soft_delete
 from rolodex.schemas import dump
 from rolodex.webhooks import secrets
@@ -48,7 +49,12 @@ def _check_url(url: str, settings: Settings) -> None:
 
 
 async def get_endpoint(
-    session: AsyncSession, principal: Principal, endpoint_id: str, *, for_update: bool = False
+    session: AsyncSession,
+    principal: Principal,
+    endpoint_id: str,
+    *,
+    for_update: bool = False,
+    precondition: Precondition | None = None,
 ) -> WebhookEndpoint:
     """An endpoint of the principal's account, or 404."""
     require_manager(principal)
@@ -60,6 +66,7 @@ async def get_endpoint(
         prefix=PREFIXES["webhook_endpoint"],
         label="webhook endpoint",
         for_update=for_update,
+        precondition=precondition,
     )
 
 
@@ -97,9 +104,12 @@ async def update_endpoint(
     settings: Settings,
     *,
     replace: bool,
+    precondition: Precondition | None,
 ) -> WebhookEndpoint:
     """Change an endpoint; enabling it again clears its failure count."""
-    endpoint = await get_endpoint(session, principal, endpoint_id, for_update=True)
+    endpoint = await get_endpoint(
+        session, principal, endpoint_id, for_update=True, precondition=precondition
+    )
     sent = set(WebhookEndpointWrite.model_fields) if replace else body.model_fields_set
     values = {name: getattr(body, name) for name in sent}
     for required in ("url", "events"):
@@ -119,9 +129,17 @@ async def update_endpoint(
     return endpoint
 
 
-async def delete_endpoint(session: AsyncSession, principal: Principal, endpoint_id: str) -> None:
+async def delete_endpoint(
+    session: AsyncSession,
+    principal: Principal,
+    endpoint_id: str,
+    *,
+    precondition: Precondition | None,
+) -> None:
     """Delete an endpoint; its pending deliveries are no longer sent."""
-    endpoint = await get_endpoint(session, principal, endpoint_id, for_update=True)
+    endpoint = await get_endpoint(
+        session, principal, endpoint_id, for_update=True, precondition=precondition
+    )
     soft_delete(endpoint)
     endpoint.enabled = False
     await session.flush()
@@ -134,9 +152,13 @@ async def rotate_secret(
     grace_seconds: int | None,
     settings: Settings,
     deployment_key: str,
+    *,
+    precondition: Precondition | None,
 ) -> tuple[WebhookEndpoint, str]:
     """A new secret; the current one keeps signing deliveries for the grace period."""
-    endpoint = await get_endpoint(session, principal, endpoint_id, for_update=True)
+    endpoint = await get_endpoint(
+        session, principal, endpoint_id, for_update=True, precondition=precondition
+    )
     grace = (
         grace_seconds
         if grace_seconds is not None
