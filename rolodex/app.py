@@ -29,6 +29,7 @@ from rolodex.http.middleware import (
 )
 from rolodex.http.ratelimit import RateLimiter
 from rolodex.idempotency.service import expired_keys_cleanup
+from rolodex.kinds import API_PREFIX
 from rolodex.notes.routes import router as notes
 from rolodex.oauth.bearer import ACCESS_TOKEN_PREFIX, authenticate_access_token
 from rolodex.oauth.client_routes import router as oauth_clients
@@ -41,7 +42,6 @@ from rolodex.webhooks.fanout import enqueue_deliveries
 from rolodex.webhooks.routes import router as webhooks
 from rolodex.webhooks.running import in_process_worker
 
-API_PREFIX = "/api/v1"
 DESCRIPTION = """\
 The Rolodex API: contacts, companies, tasks, notes, appointments, tags, users, the event
 feed and webhooks.
@@ -54,7 +54,7 @@ Responses use the `{"data": …}` envelope; lists add `meta` and the `X-Page`, `
 
 
 def api_routes() -> APIRouter:
-    """Every route of ``/api/v1``."""
+    """Every route of the API, under :data:`~rolodex.kinds.API_PREFIX`."""
     api = APIRouter(prefix=API_PREFIX)
     for router in (
         contacts_batch,

@@ -15,6 +15,7 @@ from rolodex.accounts.principal import Principal
 from rolodex.db import utcnow
 from rolodex.errors import NotFound, Unprocessable, ValidationFailed
 from rolodex.ids import is_valid_id
+from rolodex.kinds import ResourceKind
 from rolodex.preconditions import Precondition
 
 M = TypeVar("M")
@@ -56,6 +57,22 @@ async def get_record(
     return record  # type: ignore[no-any-return]
 
 
+async def get_of_kind(
+    session: AsyncSession, kind: ResourceKind, account_id: str, record_id: str, **options: Any
+) -> Any:
+    """:func:`get_record` of a kind: its table, id prefix and name come from it;
+    ``options`` are those of :func:`get_record`."""
+    return await get_record(
+        session,
+        kind.model,
+        account_id,
+        record_id,
+        prefix=kind.prefix,
+        label=kind.title,
+        **options,
+    )
+
+
 @dataclass(frozen=True)
 class Reference:
     """A body field that names another record of the account (``company_id``…)."""
@@ -64,6 +81,11 @@ class Reference:
     model: Any
     prefix: str
     label: str
+
+    @classmethod
+    def to(cls, field: str, kind: ResourceKind, label: str | None = None) -> Reference:
+        """A field naming a record of ``kind`` (``label`` says which, in messages)."""
+        return cls(field, kind.model, kind.prefix, label or kind.title)
 
 
 class References:

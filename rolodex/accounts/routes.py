@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Query, Request
-from sqlalchemy import func, select
 
 from rolodex.accounts import service
 from rolodex.accounts import users as user_admin
-from rolodex.accounts.models import ApiKey, User
 from rolodex.accounts.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -28,7 +26,7 @@ from rolodex.http.envelope import (
     deleted,
     one,
 )
-from rolodex.http.pagination import ListParams, list_params, list_response, paginate
+from rolodex.http.pagination import ListParams, kind_params, list_response, paginate_kind
 from rolodex.http.pipeline import (
     CurrentPrincipal,
     Secret,
@@ -36,25 +34,18 @@ from rolodex.http.pipeline import (
     WritePrecondition,
     api_router,
 )
-from rolodex.ids import id_pattern
+from rolodex.kinds import API_KEY, USER
 from rolodex.schemas import dump
 from rolodex.validation import Email
 
-users = api_router("users", prefix="/users", tags=["Users"])
-api_keys = api_router("api_keys", prefix="/api-keys", tags=["API keys"])
+users = api_router(USER.scope, prefix=USER.path, tags=["Users"])
+api_keys = api_router(API_KEY.scope, prefix=API_KEY.path, tags=["API keys"])
 
-USER_SORTS = {
-    "created_at": User.created_at,
-    "updated_at": User.updated_at,
-    "email": User.email,
-    "last_name": User.last_name,
-}
-KEY_SORTS = {"created_at": ApiKey.created_at, "updated_at": ApiKey.updated_at, "name": ApiKey.name}
 UserId = Annotated[
-    str, Path(description="A user id.", json_schema_extra={"pattern": id_pattern("usr")})
+    str, Path(description="A user id.", json_schema_extra={"pattern": USER.id_pattern})
 ]
 KeyId = Annotated[
-    str, Path(description="An API key id.", json_schema_extra={"pattern": id_pattern("key")})
+    str, Path(description="An API key id.", json_schema_extra={"pattern": API_KEY.id_pattern})
 ]
 
 
@@ -64,24 +55,15 @@ async def list_users(
     session: Session,
     principal: CurrentPrincipal,
     secret: Secret,
-    params: Annotated[ListParams, Depends(list_params(list(USER_SORTS), "usr"))],
+    params: Annotated[ListParams, Depends(kind_params(USER))],
     role: Annotated[Literal["owner", "admin", "member"] | None, Query()] = None,
     active: Annotated[bool | None, Query()] = None,
     email: Annotated[Email | None, Query(description="Exact address, any case.")] = None,
 ) -> JsonResponse:
-    stmt = select(User).where(User.account_id == principal.account_id)
-    if role is not None:
-        stmt = stmt.where(User.role == role)
-    if active is not None:
-        stmt = stmt.where(User.active.is_(active))
-    if email is not None:
-        stmt = stmt.where(func.lower(User.email) == email.lower())
-    page = await paginate(
+    page = await paginate_kind(
         session,
-        stmt,
-        model=User,
-        collection="users",
-        sortable=USER_SORTS,
+        service.search_users(principal, role=role, active=active, email=email),
+        USER,
         params=params,
         secret=secret,
     )
@@ -116,7 +98,7 @@ async def create_user(
     body: UserCreate, session: Session, principal: CurrentPrincipal
 ) -> JsonResponse:
     user = await user_admin.create_user(session, principal, body)
-    return one(UserOut, user, status_code=201, location=f"/api/v1/users/{user.id}")
+    return one(UserOut, user, status_code=201, location=USER.location(user.id))
 
 
 @users.patch(
@@ -166,7 +148,7 @@ async def create_api_key(
     key, secret = await service.create_key_for(session, principal, body)
     data = dump(ApiKeyOut, key) | {"key": secret}
     return JsonResponse(
-        {"data": data}, status_code=201, headers={"Location": f"/api/v1/api-keys/{key.id}"}
+        {"data": data}, status_code=201, headers={"Location": API_KEY.location(key.id)}
     )
 
 
@@ -176,15 +158,13 @@ async def list_api_keys(
     session: Session,
     principal: CurrentPrincipal,
     secret: Secret,
-    params: Annotated[ListParams, Depends(list_params(list(KEY_SORTS), "key"))],
+    params: Annotated[ListParams, Depends(kind_params(API_KEY))],
     kind: Annotated[KeyKind | None, Query(description="Only keys of this kind.")] = None,
 ) -> JsonResponse:
-    page = await paginate(
+    page = await paginate_kind(
         session,
         service.visible_keys(principal, kind),
-        model=ApiKey,
-        collection="api_keys",
-        sortable=KEY_SORTS,
+        API_KEY,
         params=params,
         secret=secret,
     )

@@ -14,9 +14,10 @@ from rolodex.accounts.schemas import ApiKeyCreate
 from rolodex.accounts.secrets import display_prefix, hash_api_key, hash_password, new_api_key
 from rolodex.db import utcnow
 from rolodex.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
-from rolodex.ids import is_valid_id, new_id
+from rolodex.ids import PREFIXES, is_valid_id, new_id
+from rolodex.kinds import API_KEY, USER
 from rolodex.preconditions import Precondition
-from rolodex.records import get_record
+from rolodex.records import get_of_kind
 
 MANAGERS = frozenset({"owner", "admin"})
 
@@ -42,9 +43,10 @@ async def create_account(
     """A new account with its owner (role owner, staff) and a full-scope key."""
     if await find_user_by_email(session, email) is not None:
         raise Conflict(f"A user with email {email} already exists")
-    account = Account(id=new_id("acc"), name=account_name or f"{email.split('@')[1]} account")
+    name = account_name or f"{email.split('@')[1]} account"
+    account = Account(id=new_id(PREFIXES["account"]), name=name)
     owner = User(
-        id=new_id("usr"),
+        id=USER.new_id(),
         account_id=account.id,
         email=email,
         password_hash=hash_password(password),
@@ -77,7 +79,7 @@ async def _add_key(
     secret, which is shown once and never stored."""
     secret = new_api_key()
     key = ApiKey(
-        id=new_id("key"),
+        id=API_KEY.new_id(),
         account_id=account_id,
         kind="user" if user is not None else "account",
         user_id=user.id if user is not None else None,
@@ -153,9 +155,8 @@ def is_manager(principal: Principal) -> bool:
 
 async def get_user(session: AsyncSession, principal: Principal, user_id: str) -> User:
     """A user of the principal's account."""
-    return await get_record(
-        session, User, principal.account_id, user_id, prefix="usr", label="user"
-    )
+    user: User = await get_of_kind(session, USER, principal.account_id, user_id)
+    return user
 
 
 async def create_key_for(
@@ -206,7 +207,7 @@ async def _key_user(session: AsyncSession, principal: Principal, user_id: str | 
         return principal.user
     if not is_manager(principal):
         raise Forbidden("Only owners and admins may create keys for other users")
-    if not is_valid_id("usr", user_id):
+    if not is_valid_id(USER.prefix, user_id):
         raise ValidationFailed.field("user_id", "does not name a user of this account")
     found = await session.scalar(
         select(User).where(User.id == user_id, User.account_id == principal.account_id)
@@ -217,6 +218,24 @@ async def _key_user(session: AsyncSession, principal: Principal, user_id: str | 
         # a key of an owner or a staff user would give its maker their rights
         raise Forbidden("Only an owner may create keys for an owner or a staff user")
     return found
+
+
+def search_users(
+    principal: Principal,
+    *,
+    role: str | None = None,
+    active: bool | None = None,
+    email: str | None = None,
+) -> Any:
+    """The account's users matching the filters; ``email`` is exact, in any case."""
+    stmt = select(User).where(User.account_id == principal.account_id)
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    if active is not None:
+        stmt = stmt.where(User.active.is_(active))
+    if email is not None:
+        stmt = stmt.where(func.lower(User.email) == email.lower())
+    return stmt
 
 
 def visible_keys(principal: Principal, kind: str | None = None) -> Any:
@@ -232,9 +251,7 @@ def visible_keys(principal: Principal, kind: str | None = None) -> Any:
 
 async def get_key(session: AsyncSession, principal: Principal, key_id: str) -> ApiKey:
     """A key the principal may see."""
-    key = await get_record(
-        session, ApiKey, principal.account_id, key_id, prefix="key", label="API key"
-    )
+    key: ApiKey = await get_of_kind(session, API_KEY, principal.account_id, key_id)
     if key.user_id != principal.user_id and not is_manager(principal):
         raise NotFound(f"No API key with id {key_id!r}")
     return key
@@ -249,13 +266,11 @@ async def revoke_key(
 ) -> None:
     """Revoke a key. Its holder or a manager may; revoking twice changes nothing."""
     await get_key(session, principal, key_id)  # 404 unless the principal may see it
-    key = await get_record(
+    key = await get_of_kind(
         session,
-        ApiKey,
+        API_KEY,
         principal.account_id,
         key_id,
-        prefix="key",
-        label="API key",
         for_update=True,
         precondition=precondition,
     )

@@ -26,9 +26,9 @@ from rolodex.accounts.schemas import UserCreate, UserUpdate
 from rolodex.accounts.secrets import hash_password
 from rolodex.accounts.service import find_user_by_email, is_manager
 from rolodex.errors import Conflict, Forbidden, Unprocessable
-from rolodex.ids import new_id
+from rolodex.kinds import USER
 from rolodex.preconditions import Precondition
-from rolodex.records import get_record, require_present
+from rolodex.records import get_of_kind, require_present
 
 SELF_SERVICE_FIELDS = frozenset({"email", "first_name", "last_name", "password"})
 
@@ -60,7 +60,7 @@ async def create_user(session: AsyncSession, principal: Principal, body: UserCre
         raise Forbidden("Only an owner may create an owner or a staff user")
     await _email_free(session, body.email)
     user = User(
-        id=new_id("usr"),
+        id=USER.new_id(),
         account_id=principal.account_id,
         email=body.email,
         first_name=body.first_name,
@@ -83,16 +83,10 @@ async def _target(
     precondition: Precondition | None,
 ) -> User:
     """The user to change, locked, with the write's precondition checked."""
-    return await get_record(
-        session,
-        User,
-        principal.account_id,
-        user_id,
-        prefix="usr",
-        label="user",
-        for_update=True,
-        precondition=precondition,
+    user: User = await get_of_kind(
+        session, USER, principal.account_id, user_id, for_update=True, precondition=precondition
     )
+    return user
 
 
 def _check_may_change(principal: Principal, target: User, values: dict[str, Any]) -> None:

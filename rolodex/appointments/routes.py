@@ -7,26 +7,27 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from rolodex.appointments import service
-from rolodex.appointments.models import Appointment
 from rolodex.appointments.schemas import AppointmentOut, AppointmentStatus
-from rolodex.contacts.subresources import account_wide, nested_routes
+from rolodex.contacts.child_routes import nested_routes
 from rolodex.http.envelope import JsonResponse, ListEnvelope
 from rolodex.http.pagination import (
     ListParams,
     QueryText,
     QueryTime,
-    list_params,
+    kind_params,
     list_response,
-    paginate,
+    paginate_kind,
 )
 from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
+from rolodex.kinds import APPOINTMENT
 
-router = api_router("contacts", tags=["Appointments"])
-nested_routes(service.SPEC, router)
+router = api_router(APPOINTMENT.scope, tags=["Appointments"])
+nested_routes(APPOINTMENT, service.RULES, router)
+Params = Annotated[ListParams, Depends(kind_params(APPOINTMENT))]
 
 
 @router.get(
-    "/appointments",
+    APPOINTMENT.path,
     response_model=ListEnvelope[AppointmentOut],
     summary="List the account's appointments",
 )
@@ -35,7 +36,7 @@ async def list_appointments(
     session: Session,
     principal: CurrentPrincipal,
     secret: Secret,
-    params: Annotated[ListParams, Depends(list_params(list(service.SPEC.sorts), "apt"))],
+    params: Params,
     contact_id: Annotated[QueryText | None, Query(max_length=64)] = None,
     assignee_id: Annotated[QueryText | None, Query(max_length=64)] = None,
     status: Annotated[AppointmentStatus | None, Query()] = None,
@@ -46,23 +47,18 @@ async def list_appointments(
         QueryTime | None, Query(description="Starting strictly before this time.")
     ] = None,
 ) -> JsonResponse:
-    stmt = account_wide(service.SPEC, principal)
-    if contact_id is not None:
-        stmt = stmt.where(Appointment.contact_id == contact_id)
-    if assignee_id is not None:
-        stmt = stmt.where(Appointment.assignee_id == assignee_id)
-    if status is not None:
-        stmt = stmt.where(Appointment.status == status)
-    if starts_after is not None:
-        stmt = stmt.where(Appointment.starts_at > starts_after)
-    if starts_before is not None:
-        stmt = stmt.where(Appointment.starts_at < starts_before)
-    page = await paginate(
+    stmt = service.search(
+        principal,
+        contact_id=contact_id,
+        assignee_id=assignee_id,
+        status=status,
+        starts_after=starts_after,
+        starts_before=starts_before,
+    )
+    page = await paginate_kind(
         session,
         stmt,
-        model=Appointment,
-        collection="appointments",
-        sortable=service.SPEC.sorts,
+        APPOINTMENT,
         params=params,
         secret=secret,
     )

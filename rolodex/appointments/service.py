@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy import Select
 
 from rolodex.accounts.principal import Principal
 from rolodex.appointments.models import Appointment
-from rolodex.appointments.schemas import AppointmentOut, AppointmentPatch, AppointmentWrite
-from rolodex.contacts.subresources import SubresourceSpec
+from rolodex.contacts.children import ChildRules, account_wide
 from rolodex.errors import ValidationFailed
+from rolodex.kinds import APPOINTMENT
 
 
 def _prepare(
@@ -23,20 +26,29 @@ def _prepare(
         raise ValidationFailed.field("ends_at", "must be after starts_at")
 
 
-SPEC = SubresourceSpec(
-    label="appointment",
-    plural="appointments",
-    prefix="apt",
-    model=Appointment,
-    write=AppointmentWrite,
-    patch=AppointmentPatch,
-    out=AppointmentOut,
-    sorts={
-        "created_at": Appointment.created_at,
-        "updated_at": Appointment.updated_at,
-        "starts_at": Appointment.starts_at,
-    },
-    required=("title", "status"),
-    user_fields=("assignee_id",),
-    prepare=_prepare,
-)
+RULES = ChildRules(required=("title", "status"), user_fields=("assignee_id",), prepare=_prepare)
+
+
+def search(
+    principal: Principal,
+    *,
+    contact_id: str | None = None,
+    assignee_id: str | None = None,
+    status: str | None = None,
+    starts_after: datetime | None = None,
+    starts_before: datetime | None = None,
+) -> Select[Any]:
+    """The account's appointments matching the filters; all filters must hold.
+    ``starts_after`` and ``starts_before`` are strict."""
+    stmt = account_wide(APPOINTMENT, principal)
+    if contact_id is not None:
+        stmt = stmt.where(Appointment.contact_id == contact_id)
+    if assignee_id is not None:
+        stmt = stmt.where(Appointment.assignee_id == assignee_id)
+    if status is not None:
+        stmt = stmt.where(Appointment.status == status)
+    if starts_after is not None:
+        stmt = stmt.where(Appointment.starts_at > starts_after)
+    if starts_before is not None:
+        stmt = stmt.where(Appointment.starts_at < starts_before)
+    return stmt

@@ -6,26 +6,22 @@ from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from sqlalchemy import or_, select
 
-from rolodex.accounts.service import is_manager
-from rolodex.audit.models import AuditEntry
+from rolodex.audit import service
 from rolodex.audit.schemas import AuditEntryOut
-from rolodex.errors import Forbidden
 from rolodex.http.envelope import JsonResponse, ListEnvelope
 from rolodex.http.pagination import (
     ListParams,
     QueryText,
     QueryTime,
-    list_params,
+    kind_params,
     list_response,
-    paginate,
+    paginate_kind,
 )
 from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
+from rolodex.kinds import AUDIT_ENTRY
 
-router = api_router("audit_log", prefix="/audit-log", tags=["Audit log"])
-
-SORTS = {"created_at": AuditEntry.created_at}
+router = api_router(AUDIT_ENTRY.scope, prefix=AUDIT_ENTRY.path, tags=["Audit log"])
 
 
 @router.get(
@@ -43,7 +39,7 @@ async def list_audit_log(
     session: Session,
     principal: CurrentPrincipal,
     secret: Secret,
-    params: Annotated[ListParams, Depends(list_params(list(SORTS), "aud"))],
+    params: Annotated[ListParams, Depends(kind_params(AUDIT_ENTRY))],
     request_id: Annotated[
         QueryText | None, Query(max_length=128, description="The request's `X-Request-Id`.")
     ] = None,
@@ -67,33 +63,22 @@ async def list_audit_log(
         QueryTime | None, Query(description="ISO 8601; entries strictly earlier than this.")
     ] = None,
 ) -> JsonResponse:
-    if not is_manager(principal):
-        raise Forbidden("Only owners and admins may read the audit log")
-    stmt = select(AuditEntry).where(AuditEntry.account_id == principal.account_id)
-    if params.updated_after is not None:  # entries are never updated: the same as created
-        stmt = stmt.where(AuditEntry.created_at > params.updated_after)
-        params = replace(params, updated_after=None)
-    if request_id is not None:
-        stmt = stmt.where(AuditEntry.request_id == request_id)
-    if resource_id is not None:
-        stmt = stmt.where(AuditEntry.resource_id == resource_id)
-    if resource_type is not None:
-        stmt = stmt.where(AuditEntry.resource_type == resource_type)
-    if user_id is not None:
-        stmt = stmt.where(or_(AuditEntry.user_id == user_id, AuditEntry.impersonator_id == user_id))
-    if action is not None:
-        stmt = stmt.where(AuditEntry.action == action)
-    if created_after is not None:
-        stmt = stmt.where(AuditEntry.created_at > created_after)
-    if created_before is not None:
-        stmt = stmt.where(AuditEntry.created_at < created_before)
-    page = await paginate(
+    stmt = service.search(
+        principal,
+        request_id=request_id,
+        resource_id=resource_id,
+        resource_type=resource_type,
+        user_id=user_id,
+        action=action,
+        created_after=created_after,
+        created_before=created_before,
+        updated_after=params.updated_after,
+    )
+    page = await paginate_kind(
         session,
         stmt,
-        model=AuditEntry,
-        collection="audit_log",
-        sortable=SORTS,
-        params=params,
+        AUDIT_ENTRY,
+        params=replace(params, updated_after=None),
         secret=secret,
     )
     return list_response(request, page, AuditEntryOut)

@@ -5,16 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from rolodex.batch.schemas import BatchRequest, BatchResponse
-from rolodex.batch.service import BatchKind, run_batch
+from rolodex.batch.service import BatchWriter, run_batch
 from rolodex.companies import service as companies
-from rolodex.companies.models import Company
-from rolodex.companies.schemas import CompanyOut, CompanyPatch, CompanyWrite
 from rolodex.contacts import service as contacts
-from rolodex.contacts.models import Contact
-from rolodex.contacts.schemas import ContactOut, ContactPatch, ContactWrite
 from rolodex.http.envelope import JsonResponse
 from rolodex.http.errors import item_error
 from rolodex.http.pipeline import CurrentPrincipal, Session, api_router
+from rolodex.kinds import COMPANY, CONTACT
 
 DESCRIPTION = """\
 Up to 250 items in one request, counted once against the rate limit. Each item is checked
@@ -39,37 +36,21 @@ async def _patch_company(session: Any, principal: Any, record_id: str, body: Any
     )
 
 
-CONTACTS = BatchKind(
-    label="contact",
-    prefix="cnt",
-    model=Contact,
-    write=ContactWrite,
-    patch=ContactPatch,
-    out=ContactOut,
+CONTACTS = BatchWriter(
+    kind=CONTACT,
+    rules=contacts.RULES,
     create=contacts.create_contact,
     update=_patch_contact,
-    references=contacts.REFERENCES,
-    build=contacts.new_contact,
-    checked_changes=contacts.checked_changes,
-    load=contacts.LOAD,
 )
-COMPANIES = BatchKind(
-    label="company",
-    prefix="cmp",
-    model=Company,
-    write=CompanyWrite,
-    patch=CompanyPatch,
-    out=CompanyOut,
+COMPANIES = BatchWriter(
+    kind=COMPANY,
+    rules=companies.RULES,
     create=companies.create_company,
     update=_patch_company,
-    references=companies.REFERENCES,
-    build=companies.new_company,
-    checked_changes=companies.checked_changes,
-    load=companies.LOAD,
 )
 
-contacts_router = api_router("contacts", prefix="/contacts", tags=["Contacts"])
-companies_router = api_router("companies", prefix="/companies", tags=["Companies"])
+contacts_router = api_router(CONTACT.scope, prefix=CONTACT.path, tags=["Contacts"])
+companies_router = api_router(COMPANY.scope, prefix=COMPANY.path, tags=["Companies"])
 
 
 @contacts_router.post(

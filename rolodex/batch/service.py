@@ -31,37 +31,40 @@ from rolodex.batch.schemas import BatchRequest
 from rolodex.db import utcnow
 from rolodex.errors import DomainError, NotFound, ValidationFailed, invalid
 from rolodex.ids import is_valid_id
-from rolodex.records import Reference, References, apply, changes_of, owned_values
-from rolodex.schemas import OutModel, WriteModel, dump
+from rolodex.kinds import ResourceKind
+from rolodex.records import References, apply, changes_of, owned_values
+from rolodex.schemas import WriteModel, dump
 from rolodex.tags import service as tags
 
 Create = Callable[[AsyncSession, Principal, Any], Awaitable[Any]]
 Update = Callable[[AsyncSession, Principal, str, Any], Awaitable[Any]]
-Build = Callable[[Principal, dict[str, Any], References], Any]
-CheckedChanges = Callable[[Any, dict[str, Any], References], dict[str, Any]]
 
 
 @dataclass(frozen=True)
-class BatchKind:
-    """What a batch needs to know of one resource."""
+class BatchWriter:
+    """The service functions a batch writes one kind of resource through."""
 
-    label: str
-    prefix: str
-    model: Any
-    write: type[WriteModel]
-    patch: type[WriteModel]
-    out: type[OutModel]
+    kind: ResourceKind
+    """What is written: its table, schemas, id prefix and how it is shown."""
+    rules: tagged.Rules[Any]
+    """The kind's own checks: its references, how a new record is built, what a write
+    may set."""
     create: Create
+    """A create, as the single-item route runs it."""
     update: Update
     """A PATCH of the record with this id (only the fields sent)."""
-    references: tuple[Reference, ...]
-    build: Build
-    """A new record from :func:`~rolodex.records.owned_values`, checked, not added to the
-    session."""
-    checked_changes: CheckedChanges
-    """The columns a write sets on a loaded record (tags aside), checked, not yet set."""
-    load: tuple[Any, ...]
-    """Loader options of a record as the API shows it (its tags)."""
+
+    @property
+    def write(self) -> type[WriteModel]:
+        """The body of a whole record."""
+        assert self.kind.write is not None, f"{self.kind.name} has no write schema"
+        return self.kind.write
+
+    @property
+    def patch(self) -> type[WriteModel]:
+        """The body of a partial update."""
+        assert self.kind.patch is not None, f"{self.kind.name} has no patch schema"
+        return self.kind.patch
 
 
 @dataclass
@@ -85,14 +88,14 @@ class _Item:
     tag_change: tags.TagChange | None = None
 
 
-def _parse(kind: BatchKind, batch: BatchRequest, index: int, item: dict[str, Any]) -> _Item:
+def _parse(writer: BatchWriter, batch: BatchRequest, index: int, item: dict[str, Any]) -> _Item:
     """Validate an item's body; an upsert item also gets what it matches on."""
     parsed = _Item(index, item)
     try:
         if batch.mode == "create":
-            parsed.body = kind.write.model_validate(item)
+            parsed.body = writer.write.model_validate(item)
             return parsed
-        patch = kind.patch.model_validate(item)
+        patch = writer.patch.model_validate(item)
         parsed.body = patch
         if batch.match_on == "id":
             record_id = item.get("id")
@@ -113,17 +116,17 @@ def _parse(kind: BatchKind, batch: BatchRequest, index: int, item: dict[str, Any
 
 async def _matches(
     session: AsyncSession,
-    kind: BatchKind,
+    writer: BatchWriter,
     principal: Principal,
     batch: BatchRequest,
     keys: set[str],
 ) -> dict[str, str]:
     """Each match key (id or lower-cased email) of the batch to the live record it names;
     for an email, the oldest. One query."""
-    model = kind.model
+    model = writer.kind.model
     live = (model.account_id == principal.account_id, model.deleted_at.is_(None))
     if batch.match_on == "id":
-        ids = [key for key in keys if is_valid_id(kind.prefix, key)]
+        ids = [key for key in keys if is_valid_id(writer.kind.prefix, key)]
         if not ids:
             return {}
         found = await session.scalars(select(model.id).where(model.id.in_(ids), *live))
@@ -143,27 +146,28 @@ async def _matches(
 
 async def _write_item(
     session: AsyncSession,
-    kind: BatchKind,
+    writer: BatchWriter,
     principal: Principal,
     batch: BatchRequest,
     index: int,
     item: dict[str, Any],
 ) -> tuple[str, Any]:
     """Write one item; its status and record. Raises what the single-item route would."""
-    parsed = _parse(kind, batch, index, item)
+    parsed = _parse(writer, batch, index, item)
     if parsed.error is not None:
         raise parsed.error
     if parsed.match is not None:
-        matches = await _matches(session, kind, principal, batch, {parsed.match})
+        matches = await _matches(session, writer, principal, batch, {parsed.match})
         target = matches.get(parsed.match)
         if target is not None:
             patch = _matched_patch(batch, parsed)
             before = await session.scalar(
-                select(kind.model.updated_at).where(kind.model.id == target)
+                select(writer.kind.model.updated_at).where(writer.kind.model.id == target)
             )
-            record = await kind.update(session, principal, target, patch)
+            record = await writer.update(session, principal, target, patch)
             return ("updated" if record.updated_at != before else "unchanged"), record
-    return "created", await kind.create(session, principal, _unmatched_body(kind, batch, parsed))
+    body = _unmatched_body(writer, batch, parsed)
+    return "created", await writer.create(session, principal, body)
 
 
 def _matched_patch(batch: BatchRequest, parsed: _Item) -> WriteModel:
@@ -175,38 +179,38 @@ def _matched_patch(batch: BatchRequest, parsed: _Item) -> WriteModel:
     return parsed.body
 
 
-def _unmatched_body(kind: BatchKind, batch: BatchRequest, parsed: _Item) -> WriteModel:
+def _unmatched_body(writer: BatchWriter, batch: BatchRequest, parsed: _Item) -> WriteModel:
     """The record an item that matched nothing creates: in an upsert it must be a whole
     record, and an id that matches nothing is NOT_FOUND."""
     if batch.mode == "create":
         assert parsed.body is not None
         return parsed.body
     if batch.match_on == "id":
-        raise NotFound(f"No {kind.label} with id {parsed.match!r}")
+        raise NotFound(f"No {writer.kind.name} with id {parsed.match!r}")
     try:
-        return kind.write.model_validate(parsed.item)
+        return writer.write.model_validate(parsed.item)
     except ValidationError as exc:
         raise invalid(exc.errors()) from None
 
 
 async def _plan(
-    session: AsyncSession, kind: BatchKind, principal: Principal, batch: BatchRequest
+    session: AsyncSession, writer: BatchWriter, principal: Principal, batch: BatchRequest
 ) -> list[_Item] | None:
     """Every item matched and checked; nothing is written or changed yet. None when two
     items name the same record, which only the one-by-one path answers exactly."""
-    items = [_parse(kind, batch, index, item) for index, item in enumerate(batch.items)]
+    items = [_parse(writer, batch, index, item) for index, item in enumerate(batch.items)]
     keys = [item.match for item in items if item.error is None and item.match is not None]
     if len(keys) != len(set(keys)):
         return None
-    matches = await _matches(session, kind, principal, batch, set(keys))
+    matches = await _matches(session, writer, principal, batch, set(keys))
     targets = sorted({matches[key] for key in keys if key in matches})
     records = {}
     if targets:
         found = await session.scalars(
-            select(kind.model)
-            .where(kind.model.id.in_(targets))
-            .options(*kind.load)
-            .order_by(kind.model.id)
+            select(writer.kind.model)
+            .where(writer.kind.model.id.in_(targets))
+            .options(*writer.kind.load)
+            .order_by(writer.kind.model.id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -219,21 +223,21 @@ async def _plan(
             if item.target is not None:
                 item.values = changes_of(_matched_patch(batch, item), replace=False)
             else:
-                item.values = owned_values(principal, _unmatched_body(kind, batch, item))
+                item.values = owned_values(principal, _unmatched_body(writer, batch, item))
         except DomainError as exc:
             item.error = exc
-    references = References(principal.account_id, kind.references)
+    references = References(principal.account_id, writer.rules.references)
     await references.load(session, [i.values for i in items if i.values is not None])
     for item in items:
         if item.values is None or item.error is not None:
             continue
         try:
             if item.target is None:
-                item.record = kind.build(principal, item.values, references)
+                item.record = writer.rules.build(principal, item.values, references)
                 item.tag_names = item.values.get("tags") or []
             else:
                 item.record = records[item.target]
-                item.columns = kind.checked_changes(item.record, item.values, references)
+                item.columns = writer.rules.checked_changes(item.record, item.values, references)
                 if "tags" in item.values:
                     item.tag_names = item.values["tags"] or []
         except DomainError as exc:
@@ -242,11 +246,11 @@ async def _plan(
 
 
 async def _write_together(
-    session: AsyncSession, kind: BatchKind, principal: Principal, items: list[_Item]
+    session: AsyncSession, writer: BatchWriter, principal: Principal, items: list[_Item]
 ) -> None:
     """Apply, tag, audit and flush every checked item at once. Tags are resolved first,
     while no record is changed, so that creating a new tag flushes nothing else."""
-    owner = kind.label
+    owner = writer.rules.owner
     live = [item for item in items if item.error is None and item.record is not None]
     names = [name for item in live for name in item.tag_names or ()]
     found = await tags.tags_by_name(session, principal.account_id, names)
@@ -272,17 +276,17 @@ async def _write_together(
 
 
 async def _run_together(
-    session: AsyncSession, kind: BatchKind, principal: Principal, batch: BatchRequest
+    session: AsyncSession, writer: BatchWriter, principal: Principal, batch: BatchRequest
 ) -> list[dict[str, Any]] | None:
     """The results of writing every item together; None (nothing written) when the batch
     must go one item at a time instead."""
     savepoint = await session.begin_nested()
     try:
-        items = await _plan(session, kind, principal, batch)
+        items = await _plan(session, writer, principal, batch)
         if items is None:
             await savepoint.rollback()
             return None
-        await _write_together(session, kind, principal, items)
+        await _write_together(session, writer, principal, items)
     except IntegrityError:
         await savepoint.rollback()
         discard_rolled_back(session)
@@ -292,7 +296,7 @@ async def _run_together(
         if item.error is not None:
             results.append(_error_result(item.index, item.error))
             continue
-        data = dump(kind.out, item.record)
+        data = dump(writer.kind.out, item.record)
         if batch.dry_run and item.target is None:
             data["id"] = None
         results.append({"index": item.index, "status": item.status, "id": data["id"], "data": data})
@@ -315,7 +319,7 @@ def _error_result(index: int, error: DomainError) -> dict[str, Any]:
 
 
 async def _run_one_by_one(
-    session: AsyncSession, kind: BatchKind, principal: Principal, batch: BatchRequest
+    session: AsyncSession, writer: BatchWriter, principal: Principal, batch: BatchRequest
 ) -> list[dict[str, Any]]:
     """Write every item in its own SAVEPOINT, in order, through the single-item service
     code. A dry run rolls back every savepoint, so it checks everything and writes
@@ -324,9 +328,9 @@ async def _run_one_by_one(
     for index, item in enumerate(batch.items):
         savepoint = await session.begin_nested()
         try:
-            status, record = await _write_item(session, kind, principal, batch, index, item)
+            status, record = await _write_item(session, writer, principal, batch, index, item)
             await session.flush()
-            data = dump(kind.out, record)
+            data = dump(writer.kind.out, record)
             if batch.dry_run:
                 await savepoint.rollback()
                 discard_rolled_back(session)
@@ -340,7 +344,7 @@ async def _run_one_by_one(
             error = (
                 exc
                 if isinstance(exc, DomainError)
-                else ValidationFailed(f"The {kind.label} conflicts with existing data")
+                else ValidationFailed(f"The {writer.kind.name} conflicts with existing data")
             )
             results.append(_error_result(index, error))
             continue
@@ -350,7 +354,7 @@ async def _run_one_by_one(
 
 async def run_batch(
     session: AsyncSession,
-    kind: BatchKind,
+    writer: BatchWriter,
     principal: Principal,
     batch: BatchRequest,
     *,
@@ -358,9 +362,9 @@ async def run_batch(
 ) -> dict[str, Any]:
     """Write the batch (see the module's description); the response body, results and
     counts. ``describe_error`` draws a failed item's error in the surface's shape."""
-    results = await _run_together(session, kind, principal, batch)
+    results = await _run_together(session, writer, principal, batch)
     if results is None:
-        results = await _run_one_by_one(session, kind, principal, batch)
+        results = await _run_one_by_one(session, writer, principal, batch)
     for result in results:
         if result["status"] == "error":
             result["error"] = describe_error(result["error"])

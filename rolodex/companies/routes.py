@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 
 from rolodex.companies import service
-from rolodex.companies.models import Company
 from rolodex.companies.schemas import CompanyOut, CompanyPatch, CompanyType, CompanyWrite
 from rolodex.http.envelope import (
     DataEnvelope,
@@ -17,7 +16,7 @@ from rolodex.http.envelope import (
     deleted,
     one,
 )
-from rolodex.http.pagination import ListParams, QueryText, list_params, list_response, paginate
+from rolodex.http.pagination import ListParams, QueryText, kind_params, list_response, paginate_kind
 from rolodex.http.pipeline import (
     CurrentPrincipal,
     Secret,
@@ -25,13 +24,12 @@ from rolodex.http.pipeline import (
     WritePrecondition,
     api_router,
 )
-from rolodex.ids import id_pattern
+from rolodex.kinds import COMPANY
 
-router = api_router("companies", prefix="/companies", tags=["Companies"])
+router = api_router(COMPANY.scope, prefix=COMPANY.path, tags=["Companies"])
 
-SORTS = {"created_at": Company.created_at, "updated_at": Company.updated_at, "name": Company.name}
 CompanyId = Annotated[
-    str, Path(description="A company id.", json_schema_extra={"pattern": id_pattern("cmp")})
+    str, Path(description="A company id.", json_schema_extra={"pattern": COMPANY.id_pattern})
 ]
 
 
@@ -41,21 +39,18 @@ async def list_companies(
     session: Session,
     principal: CurrentPrincipal,
     secret: Secret,
-    params: Annotated[ListParams, Depends(list_params(list(SORTS), "cmp"))],
+    params: Annotated[ListParams, Depends(kind_params(COMPANY))],
     q: Annotated[QueryText | None, Query(max_length=200, description="Part of the name.")] = None,
     type: Annotated[CompanyType | None, Query()] = None,
     owner_id: Annotated[QueryText | None, Query(max_length=64)] = None,
 ) -> JsonResponse:
     stmt = service.search(principal, q=q, type_=type, owner_id=owner_id)
-    page = await paginate(
+    page = await paginate_kind(
         session,
         stmt,
-        model=Company,
-        collection="companies",
-        sortable=SORTS,
+        COMPANY,
         params=params,
         secret=secret,
-        options=service.LOAD,
     )
     return list_response(request, page, CompanyOut)
 
@@ -67,7 +62,7 @@ async def create_company(
     body: CompanyWrite, session: Session, principal: CurrentPrincipal
 ) -> JsonResponse:
     company = await service.create_company(session, principal, body)
-    return one(CompanyOut, company, status_code=201, location=f"/api/v1/companies/{company.id}")
+    return one(CompanyOut, company, status_code=201, location=COMPANY.location(company.id))
 
 
 @router.get("/{company_id}", response_model=DataEnvelope[CompanyOut], summary="Get a company")

@@ -6,27 +6,23 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from rolodex import tagged
-from rolodex.accounts.models import User
 from rolodex.accounts.principal import Principal
 from rolodex.companies.models import Company
 from rolodex.companies.schemas import CompanyWrite
-from rolodex.ids import new_id
+from rolodex.kinds import COMPANY, USER
 from rolodex.preconditions import Precondition
 from rolodex.records import (
     Reference,
     References,
-    get_record,
+    get_of_kind,
     like_pattern,
     require_present,
     restore,
     soft_delete,
     to_columns,
 )
-
-LOAD = (selectinload(Company.tags),)
 
 
 async def get_company(
@@ -40,18 +36,17 @@ async def get_company(
 ) -> Company:
     """A company of the principal's account, with its tags; ``for_update`` when it is the
     target of a write (locked, ``precondition`` checked)."""
-    return await get_record(
+    company: Company = await get_of_kind(
         session,
-        Company,
+        COMPANY,
         principal.account_id,
         company_id,
-        prefix="cmp",
-        label="company",
         include_deleted=include_deleted,
-        options=LOAD,
+        options=COMPANY.load,
         for_update=for_update,
         precondition=precondition,
     )
+    return company
 
 
 async def _reload(session: AsyncSession, company: Company) -> Company:
@@ -60,14 +55,14 @@ async def _reload(session: AsyncSession, company: Company) -> Company:
     return company
 
 
-REFERENCES = (Reference("owner_id", User, "usr", "active user"),)
+REFERENCES = (Reference.to("owner_id", USER, "active user"),)
 
 
 def new_company(principal: Principal, values: dict[str, Any], references: References) -> Company:
     """A new company of :func:`~rolodex.records.owned_values`, checked (references loaded
     before), not yet added to the session."""
     references.check(values)
-    return Company(id=new_id("cmp"), account_id=principal.account_id, **to_columns(values))
+    return Company(id=COMPANY.new_id(), account_id=principal.account_id, **to_columns(values))
 
 
 def checked_changes(
@@ -80,7 +75,7 @@ def checked_changes(
     return to_columns(values)
 
 
-RULES = tagged.Rules("company", REFERENCES, new_company, checked_changes)
+RULES = tagged.Rules(COMPANY.name, REFERENCES, new_company, checked_changes)
 
 
 async def create_company(
@@ -125,7 +120,7 @@ async def delete_company(
 async def restore_company(session: AsyncSession, principal: Principal, company_id: str) -> Company:
     """Bring back a deleted company."""
     company = await get_company(session, principal, company_id, include_deleted=True)
-    restore(company, "company")
+    restore(company, COMPANY.name)
     return await _reload(session, company)
 
 

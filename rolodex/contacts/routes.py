@@ -6,9 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
-from rolodex.companies.models import Company
 from rolodex.contacts import service
-from rolodex.contacts.models import Contact
 from rolodex.contacts.schemas import ContactOut, ContactPatch, ContactWrite
 from rolodex.http.envelope import (
     DataEnvelope,
@@ -18,7 +16,7 @@ from rolodex.http.envelope import (
     deleted,
     one,
 )
-from rolodex.http.pagination import ListParams, QueryText, list_params, list_response, paginate
+from rolodex.http.pagination import ListParams, QueryText, kind_params, list_response, paginate_kind
 from rolodex.http.pipeline import (
     CurrentPrincipal,
     Secret,
@@ -26,26 +24,19 @@ from rolodex.http.pipeline import (
     WritePrecondition,
     api_router,
 )
-from rolodex.ids import id_pattern
-from rolodex.records import get_record
+from rolodex.kinds import COMPANY, CONTACT
+from rolodex.records import get_of_kind
 from rolodex.tags.schemas import TagNamesBody
 
-router = api_router("contacts", prefix="/contacts", tags=["Contacts"])
+router = api_router(CONTACT.scope, prefix=CONTACT.path, tags=["Contacts"])
 
-SORTS = {
-    "created_at": Contact.created_at,
-    "updated_at": Contact.updated_at,
-    "first_name": Contact.first_name,
-    "last_name": Contact.last_name,
-    "email": Contact.email,
-}
 ContactId = Annotated[
-    str, Path(description="A contact id.", json_schema_extra={"pattern": id_pattern("cnt")})
+    str, Path(description="A contact id.", json_schema_extra={"pattern": CONTACT.id_pattern})
 ]
 CompanyId = Annotated[
-    str, Path(description="A company id.", json_schema_extra={"pattern": id_pattern("cmp")})
+    str, Path(description="A company id.", json_schema_extra={"pattern": COMPANY.id_pattern})
 ]
-Params = Annotated[ListParams, Depends(list_params(list(SORTS), "cnt"))]
+Params = Annotated[ListParams, Depends(kind_params(CONTACT))]
 Q = Annotated[
     QueryText | None,
     Query(max_length=200, description="Part of the name, email, phone or company name."),
@@ -60,10 +51,6 @@ TagsFilter = Annotated[
 IncludeDeleted = Annotated[
     bool, Query(description="Return the contact even if deleted, as a tombstone.")
 ]
-
-
-def _location(contact: Contact) -> str:
-    return f"/api/v1/contacts/{contact.id}"
 
 
 def _split(raw: str | None) -> list[str] | None:
@@ -91,15 +78,12 @@ async def list_contacts(
         company_id=company_id,
         owner_id=owner_id,
     )
-    page = await paginate(
+    page = await paginate_kind(
         session,
         stmt,
-        model=Contact,
-        collection="contacts",
-        sortable=SORTS,
+        CONTACT,
         params=params,
         secret=secret,
-        options=service.LOAD,
     )
     return list_response(request, page, ContactOut)
 
@@ -111,7 +95,7 @@ async def create_contact(
     body: ContactWrite, session: Session, principal: CurrentPrincipal
 ) -> JsonResponse:
     contact = await service.create_contact(session, principal, body)
-    return one(ContactOut, contact, status_code=201, location=_location(contact))
+    return one(ContactOut, contact, status_code=201, location=CONTACT.location(contact.id))
 
 
 @router.get(
@@ -127,19 +111,14 @@ async def list_business_contacts(
     secret: Secret,
     params: Params,
 ) -> JsonResponse:
-    await get_record(
-        session, Company, principal.account_id, company_id, prefix="cmp", label="company"
-    )
+    await get_of_kind(session, COMPANY, principal.account_id, company_id)
     stmt = service.search(principal, company_id=company_id)
-    page = await paginate(
+    page = await paginate_kind(
         session,
         stmt,
-        model=Contact,
-        collection="contacts",
-        sortable=SORTS,
+        CONTACT,
         params=params,
         secret=secret,
-        options=service.LOAD,
     )
     return list_response(request, page, ContactOut)
 

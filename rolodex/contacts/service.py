@@ -7,24 +7,20 @@ from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from rolodex import tagged
-from rolodex.accounts.models import User
 from rolodex.accounts.principal import Principal
-from rolodex.appointments.models import Appointment
 from rolodex.companies.models import Company
 from rolodex.contacts.models import Contact
 from rolodex.contacts.schemas import IDENTIFYING_FIELDS, ContactWrite
 from rolodex.db import utcnow
 from rolodex.errors import ValidationFailed
-from rolodex.ids import new_id
-from rolodex.notes.models import Note
+from rolodex.kinds import CHILDREN, COMPANY, CONTACT, USER
 from rolodex.preconditions import Precondition
 from rolodex.records import (
     Reference,
     References,
-    get_record,
+    get_of_kind,
     like_pattern,
     require_present,
     restore,
@@ -33,10 +29,6 @@ from rolodex.records import (
 )
 from rolodex.tags import service as tags
 from rolodex.tags.models import Tag, contact_tags
-from rolodex.tasks.models import Task
-
-LOAD = (selectinload(Contact.tags),)
-CHILDREN: tuple[Any, ...] = (Task, Note, Appointment)
 
 
 async def get_contact(
@@ -50,23 +42,22 @@ async def get_contact(
 ) -> Contact:
     """A contact of the principal's account, with its tags; ``for_update`` when it is the
     target of a write (locked, ``precondition`` checked)."""
-    return await get_record(
+    contact: Contact = await get_of_kind(
         session,
-        Contact,
+        CONTACT,
         principal.account_id,
         contact_id,
-        prefix="cnt",
-        label="contact",
         include_deleted=include_deleted,
-        options=LOAD,
+        options=CONTACT.load,
         for_update=for_update,
         precondition=precondition,
     )
+    return contact
 
 
 REFERENCES = (
-    Reference("company_id", Company, "cmp", "company"),
-    Reference("owner_id", User, "usr", "active user"),
+    Reference.to("company_id", COMPANY),
+    Reference.to("owner_id", USER, "active user"),
 )
 
 
@@ -87,7 +78,7 @@ def new_contact(principal: Principal, values: dict[str, Any], references: Refere
     references.check(values)
     columns = to_columns(values)
     _check_identified(columns)
-    return Contact(id=new_id("cnt"), account_id=principal.account_id, **columns)
+    return Contact(id=CONTACT.new_id(), account_id=principal.account_id, **columns)
 
 
 def checked_changes(
@@ -104,7 +95,7 @@ def checked_changes(
     return columns
 
 
-RULES = tagged.Rules("contact", REFERENCES, new_contact, checked_changes)
+RULES = tagged.Rules(CONTACT.name, REFERENCES, new_contact, checked_changes)
 
 
 async def create_contact(
@@ -150,7 +141,8 @@ async def delete_contact(
     soft_delete(contact)
     # Child by child through the ORM (not one bulk UPDATE), so that each deletion is
     # audited like any other.
-    for model in CHILDREN:
+    for kind in CHILDREN:
+        model = kind.model
         for child in await session.scalars(
             select(model).where(model.contact_id == contact.id, model.deleted_at.is_(None))
         ):
@@ -162,8 +154,9 @@ async def restore_contact(session: AsyncSession, principal: Principal, contact_i
     """Bring back a deleted contact and the children that were deleted with it."""
     contact = await get_contact(session, principal, contact_id, include_deleted=True)
     deleted_at = contact.deleted_at
-    restore(contact, "contact")
-    for model in CHILDREN:  # through the ORM, so that each restoration is audited
+    restore(contact, CONTACT.name)
+    for kind in CHILDREN:  # through the ORM, so that each restoration is audited
+        model = kind.model
         for child in await session.scalars(
             select(model).where(model.contact_id == contact.id, model.deleted_at == deleted_at)
         ):

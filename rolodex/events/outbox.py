@@ -27,9 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolodex.audit.capture import AuditContext, Change, context_of, json_safe, take_changes
 from rolodex.db import utcnow
-from rolodex.events.catalog import SOURCES, EventSource
 from rolodex.events.models import Event, EventSequence
-from rolodex.ids import PREFIXES, new_id
+from rolodex.kinds import EVENT, EVENT_SOURCES, ResourceKind
 from rolodex.schemas import dump
 
 Subscriber = Callable[[AsyncSession, str, Sequence[Event]], Awaitable[object]]
@@ -68,7 +67,7 @@ def origin_of(context: AuditContext | None) -> dict[str, Any]:
     }
 
 
-def classify(change: Change, source: EventSource) -> list[tuple[str, dict[str, Any] | None]]:
+def classify(change: Change, kind: ResourceKind) -> list[tuple[str, dict[str, Any] | None]]:
     """The event types (with their ``changes``) of one audited change."""
     resource_type, verb, changes = change.resource_type, change.verb, change.changes
     if verb in ("created", "deleted", "restored"):
@@ -79,7 +78,7 @@ def classify(change: Change, source: EventSource) -> list[tuple[str, dict[str, A
     if any(name != "tags" for name in changes):
         found.append((f"{resource_type}.updated", changes))
     tags = changes.get("tags")
-    if source.tagged and tags is not None:
+    if kind.tagged and tags is not None:
         old, new = list(tags[0] or []), list(tags[1] or [])
         old_keys, new_keys = {n.lower() for n in old}, {n.lower() for n in new}
         if any(n.lower() not in old_keys for n in new):
@@ -87,8 +86,8 @@ def classify(change: Change, source: EventSource) -> list[tuple[str, dict[str, A
         if any(n.lower() not in new_keys for n in old):
             found.append((f"{resource_type}.tags_removed", {"tags": tags}))
     completed = changes.get("completed")
-    if resource_type == "task" and completed is not None and completed[1] is True:
-        found.append(("task.completed", changes))
+    if "completed" in kind.event_actions and completed is not None and completed[1] is True:
+        found.append((f"{resource_type}.completed", changes))
     return found
 
 
@@ -99,15 +98,15 @@ async def shown(
     query per type; ids that are gone are left out."""
     if not resource_ids:
         return {}
-    source = SOURCES[resource_type]
-    model = source.model
+    kind = EVENT_SOURCES[resource_type]
+    model = kind.model
     rows = await session.scalars(
         select(model)
         .where(model.id.in_(list(resource_ids)))
-        .options(*source.options)
+        .options(*kind.load)
         .execution_options(populate_existing=True)
     )
-    return {row.id: dump(source.out, row) for row in rows}
+    return {row.id: dump(kind.out, row) for row in rows}
 
 
 async def emit_changes(session: AsyncSession, subscribers: Sequence[Subscriber]) -> list[Event]:
@@ -119,10 +118,10 @@ async def emit_changes(session: AsyncSession, subscribers: Sequence[Subscriber])
     await session.flush()  # the audit capture sees the last changes
     found: list[tuple[Change, list[tuple[str, dict[str, Any] | None]]]] = []
     for change in take_changes(session):
-        source = SOURCES.get(change.resource_type)
-        kinds = classify(change, source) if source is not None else []
-        if kinds:
-            found.append((change, kinds))
+        kind = EVENT_SOURCES.get(change.resource_type)
+        made = classify(change, kind) if kind is not None else []
+        if made:
+            found.append((change, made))
     by_type: dict[str, set[str]] = {}
     for change, _ in found:
         by_type.setdefault(change.resource_type, set()).add(change.resource_id)
@@ -139,8 +138,8 @@ async def emit_changes(session: AsyncSession, subscribers: Sequence[Subscriber])
             data.get((change.resource_type, change.resource_id)),
             event_changes,
         )
-        for change, kinds in found
-        for event_type, event_changes in kinds
+        for change, made in found
+        for event_type, event_changes in made
     ]
     events = await write_events(session, context.account_id, origin_of(context), pending)
     for subscriber in subscribers if events else ():
@@ -181,7 +180,7 @@ async def write_events(
     now = utcnow()
     events = [
         Event(
-            id=new_id(PREFIXES["event"]),
+            id=EVENT.new_id(),
             account_id=account_id,
             sequence=first + offset,
             type=item.type,

@@ -6,12 +6,9 @@ from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from sqlalchemy import or_, select
 
-from rolodex.errors import NotFound, ValidationFailed
-from rolodex.events.models import Event
+from rolodex.events import service
 from rolodex.events.schemas import EventListEnvelope, EventOut
-from rolodex.events.types import check_pattern
 from rolodex.http.cursor import Cursor, decode_cursor, encode_cursor
 from rolodex.http.envelope import DataEnvelope, JsonResponse, one
 from rolodex.http.pagination import (
@@ -19,35 +16,19 @@ from rolodex.http.pagination import (
     Page,
     QueryText,
     QueryTime,
-    list_params,
+    kind_params,
     list_response,
-    paginate,
+    paginate_kind,
 )
 from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
-from rolodex.ids import PREFIXES, id_pattern, is_valid_id
+from rolodex.kinds import EVENT
 
-router = api_router("events", prefix="/events", tags=["Events"])
+router = api_router(EVENT.scope, prefix=EVENT.path, tags=["Events"])
 
-COLLECTION = "events"
-# The feed is ordered by the account's event sequence, which follows commit order;
-# `created_at` is its public name (the two agree up to the clocks of the servers).
-SORTS = {"created_at": Event.sequence}
+COLLECTION = EVENT.plural
 EventId = Annotated[
-    str, Path(description="An event id.", json_schema_extra={"pattern": id_pattern("evt")})
+    str, Path(description="An event id.", json_schema_extra={"pattern": EVENT.id_pattern})
 ]
-
-
-def _type_filter(raw: str | None) -> list[str] | None:
-    if raw is None:
-        return None
-    patterns = [part.strip() for part in raw.split(",") if part.strip()]
-    if not patterns or len(patterns) > 50:
-        raise ValidationFailed.field("type", "must list 1 to 50 event types")
-    for pattern in patterns:
-        problem = check_pattern(pattern)
-        if problem:
-            raise ValidationFailed.field("type", problem)
-    return patterns
 
 
 @router.get(
@@ -66,7 +47,7 @@ async def list_events(
     session: Session,
     principal: CurrentPrincipal,
     secret: Secret,
-    params: Annotated[ListParams, Depends(list_params(list(SORTS), "evt"))],
+    params: Annotated[ListParams, Depends(kind_params(EVENT))],
     type: Annotated[
         QueryText | None,
         Query(max_length=2000, description="E.g. `contact.*,task.completed`."),
@@ -75,32 +56,17 @@ async def list_events(
         QueryTime | None, Query(description="ISO 8601; events strictly later than this.")
     ] = None,
 ) -> JsonResponse:
-    stmt = select(Event).where(Event.account_id == principal.account_id)
-    patterns = _type_filter(type)
-    if patterns is not None and "*" not in patterns:
-        stmt = stmt.where(
-            or_(
-                *(
-                    Event.type.startswith(p[:-1], autoescape=True)
-                    if p.endswith(".*")
-                    else Event.type == p
-                    for p in patterns
-                )
-            )
-        )
-    if created_after is not None:
-        stmt = stmt.where(Event.created_at > created_after)
-    if params.updated_after is not None:  # events never change: the same as created_after
-        stmt = stmt.where(Event.created_at > params.updated_after)
+    stmt = service.search(
+        principal, types=type, created_after=created_after, updated_after=params.updated_after
+    )
     params = replace(params, updated_after=None)
-    page = await paginate(
+    page = await paginate_kind(
         session,
         stmt,
-        model=Event,
-        collection=COLLECTION,
-        sortable=SORTS,
+        EVENT,
         params=params,
         secret=secret,
+        collection=COLLECTION,
     )
     return list_response(
         request, page, EventOut, {"resume_cursor": _resume_cursor(page, params, secret)}
@@ -127,11 +93,4 @@ def _resume_cursor(page: Page, params: ListParams, secret: str) -> str | None:
 async def get_event(
     event_id: EventId, session: Session, principal: CurrentPrincipal
 ) -> JsonResponse:
-    if not is_valid_id(PREFIXES["event"], event_id):
-        raise NotFound(f"No event with id {event_id!r}")
-    event = await session.scalar(
-        select(Event).where(Event.id == event_id, Event.account_id == principal.account_id)
-    )
-    if event is None:
-        raise NotFound(f"No event with id {event_id!r}")
-    return one(EventOut, event)
+    return one(EventOut, await service.get_event(session, principal, event_id))

@@ -27,7 +27,7 @@ from rolodex.config import Settings
 from rolodex.db import unit_of_work, utcnow
 from rolodex.errors import Forbidden, NotFound
 from rolodex.http.errors import Unauthorized
-from rolodex.ids import is_valid_id
+from rolodex.ids import PREFIXES, is_valid_id
 
 IMPERSONATE_HEADER = "x-impersonate-user-id"
 MAX_CREDENTIAL_LENGTH = 512
@@ -170,7 +170,7 @@ async def _impersonate(session: AsyncSession, principal: Principal, user_id: str
         )
     if not principal.staff:
         raise Forbidden("Only a staff user may act as another user (X-IMPERSONATE-USER-ID)")
-    if not is_valid_id("usr", user_id):
+    if not is_valid_id(PREFIXES["user"], user_id):
         raise NotFound("No user with this id in the account")
     target = await session.scalar(
         select(User).where(User.id == user_id, User.account_id == principal.account_id)

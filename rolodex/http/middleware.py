@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rolodex.http.errors import PayloadTooLarge, error_response
-from rolodex.ids import new_id
+from rolodex.ids import PREFIXES, new_id
 
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -26,7 +26,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         sent = Request(scope).headers.get("x-request-id", "")
-        request_id = sent if _CLIENT_REQUEST_ID.match(sent) else new_id("req")
+        request_id = sent if _CLIENT_REQUEST_ID.match(sent) else new_id(PREFIXES["request"])
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:

@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Query, Request
 from pydantic import AfterValidator, BaseModel
@@ -95,6 +95,26 @@ def _parse_ids(raw: str | None, prefix: str) -> list[str] | None:
 
 QueryText = Annotated[str, AfterValidator(clean_text)]
 QueryTime = UtcDatetime
+
+
+class Listed(Protocol):
+    """What a list reads of its kind of resource (a :class:`rolodex.kinds.ResourceKind`)."""
+
+    @property
+    def model(self) -> Any: ...
+    @property
+    def plural(self) -> str: ...
+    @property
+    def prefix(self) -> str: ...
+    @property
+    def sorts(self) -> Mapping[str, Any]: ...
+    @property
+    def load(self) -> tuple[ExecutableOption, ...]: ...
+
+
+def kind_params(kind: Listed) -> Callable[..., ListParams]:
+    """:func:`list_params` of a kind's collection: its sorts and id prefix."""
+    return list_params(list(kind.sorts), kind.prefix)
 
 
 def list_params(sortable: Sequence[str], id_prefix: str) -> Callable[..., ListParams]:
@@ -246,6 +266,29 @@ async def paginate(
             Cursor(collection, sort, descending, getattr(last, column.key), last.id), secret
         )
     return Page(rows=rows, params=params, total=total, next_cursor=next_cursor)
+
+
+async def paginate_kind(
+    session: AsyncSession,
+    stmt: Select[Any],
+    kind: Listed,
+    *,
+    params: ListParams,
+    secret: str,
+    collection: str | None = None,
+) -> Page:
+    """:func:`paginate` over a kind's table, sorts and loader options; ``collection``
+    names the list in its cursors when it is not the kind's whole collection."""
+    return await paginate(
+        session,
+        stmt,
+        model=kind.model,
+        collection=collection or kind.plural,
+        sortable=kind.sorts,
+        params=params,
+        secret=secret,
+        options=kind.load,
+    )
 
 
 def _link(request: Request, **changes: Any) -> str:

@@ -6,42 +6,34 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from rolodex.contacts.subresources import account_wide, nested_routes
+from rolodex.contacts.child_routes import nested_routes
 from rolodex.http.envelope import JsonResponse, ListEnvelope
-from rolodex.http.pagination import ListParams, QueryText, list_params, list_response, paginate
+from rolodex.http.pagination import ListParams, QueryText, kind_params, list_response, paginate_kind
 from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
+from rolodex.kinds import NOTE
 from rolodex.notes import service
-from rolodex.notes.models import Note
 from rolodex.notes.schemas import NoteOut
 
-router = api_router("contacts", tags=["Notes"])
-nested_routes(service.SPEC, router)
+router = api_router(NOTE.scope, tags=["Notes"])
+nested_routes(NOTE, service.RULES, router)
 
 
-@router.get("/notes", response_model=ListEnvelope[NoteOut], summary="List the account's notes")
+@router.get(NOTE.path, response_model=ListEnvelope[NoteOut], summary="List the account's notes")
 async def list_notes(
     request: Request,
     session: Session,
     principal: CurrentPrincipal,
     secret: Secret,
-    params: Annotated[ListParams, Depends(list_params(list(service.SPEC.sorts), "nte"))],
+    params: Annotated[ListParams, Depends(kind_params(NOTE))],
     contact_id: Annotated[QueryText | None, Query(max_length=64)] = None,
     author_id: Annotated[QueryText | None, Query(max_length=64)] = None,
     pinned: Annotated[bool | None, Query()] = None,
 ) -> JsonResponse:
-    stmt = account_wide(service.SPEC, principal)
-    if contact_id is not None:
-        stmt = stmt.where(Note.contact_id == contact_id)
-    if author_id is not None:
-        stmt = stmt.where(Note.author_id == author_id)
-    if pinned is not None:
-        stmt = stmt.where(Note.pinned.is_(pinned))
-    page = await paginate(
+    stmt = service.search(principal, contact_id=contact_id, author_id=author_id, pinned=pinned)
+    page = await paginate_kind(
         session,
         stmt,
-        model=Note,
-        collection="notes",
-        sortable=service.SPEC.sorts,
+        NOTE,
         params=params,
         secret=secret,
     )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Select
+
 from rolodex.accounts.principal import Principal
-from rolodex.contacts.subresources import SubresourceSpec
+from rolodex.contacts.children import ChildRules, account_wide
 from rolodex.errors import Forbidden
+from rolodex.kinds import NOTE
 from rolodex.notes.models import Note
-from rolodex.notes.schemas import NoteOut, NotePatch, NoteWrite
 
 
 def _prepare(
@@ -26,15 +28,22 @@ def _prepare(
         values["author_id"] = principal.user_id
 
 
-SPEC = SubresourceSpec(
-    label="note",
-    plural="notes",
-    prefix="nte",
-    model=Note,
-    write=NoteWrite,
-    patch=NotePatch,
-    out=NoteOut,
-    sorts={"created_at": Note.created_at, "updated_at": Note.updated_at},
-    required=("body", "pinned"),
-    prepare=_prepare,
-)
+RULES = ChildRules(required=("body", "pinned"), prepare=_prepare)
+
+
+def search(
+    principal: Principal,
+    *,
+    contact_id: str | None = None,
+    author_id: str | None = None,
+    pinned: bool | None = None,
+) -> Select[Any]:
+    """The account's notes matching the filters; all filters must hold."""
+    stmt = account_wide(NOTE, principal)
+    if contact_id is not None:
+        stmt = stmt.where(Note.contact_id == contact_id)
+    if author_id is not None:
+        stmt = stmt.where(Note.author_id == author_id)
+    if pinned is not None:
+        stmt = stmt.where(Note.pinned.is_(pinned))
+    return stmt

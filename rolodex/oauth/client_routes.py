@@ -14,7 +14,7 @@ from rolodex.http.envelope import (
     deleted,
     one,
 )
-from rolodex.http.pagination import ListParams, list_params, list_response, paginate
+from rolodex.http.pagination import ListParams, kind_params, list_response, paginate_kind
 from rolodex.http.pipeline import (
     CurrentPrincipal,
     Secret,
@@ -22,21 +22,17 @@ from rolodex.http.pipeline import (
     WritePrecondition,
     api_router,
 )
-from rolodex.ids import id_pattern
+from rolodex.kinds import OAUTH_CLIENT
 from rolodex.oauth import clients
-from rolodex.oauth.models import OAuthClient
 from rolodex.oauth.schemas import OAuthClientCreate, OAuthClientCreated, OAuthClientOut
 from rolodex.schemas import dump
 
-router = api_router("oauth_clients", prefix="/oauth-clients", tags=["OAuth clients"])
-SORTS = {
-    "created_at": OAuthClient.created_at,
-    "updated_at": OAuthClient.updated_at,
-    "name": OAuthClient.name,
-}
+router = api_router(OAUTH_CLIENT.scope, prefix=OAUTH_CLIENT.path, tags=["OAuth clients"])
 ClientId = Annotated[
-    str, Path(description="An OAuth client id.", json_schema_extra={"pattern": id_pattern("ocl")})
+    str,
+    Path(description="An OAuth client id.", json_schema_extra={"pattern": OAUTH_CLIENT.id_pattern}),
 ]
+Params = Annotated[ListParams, Depends(kind_params(OAUTH_CLIENT))]
 
 
 @router.post(
@@ -55,7 +51,7 @@ async def create_oauth_client(
     )
     data = dump(OAuthClientOut, client) | {"client_secret": secret}
     return JsonResponse(
-        {"data": data}, status_code=201, headers={"Location": f"/api/v1/oauth-clients/{client.id}"}
+        {"data": data}, status_code=201, headers={"Location": OAUTH_CLIENT.location(client.id)}
     )
 
 
@@ -65,14 +61,12 @@ async def list_oauth_clients(
     session: Session,
     principal: CurrentPrincipal,
     secret: Secret,
-    params: Annotated[ListParams, Depends(list_params(list(SORTS), "ocl"))],
+    params: Params,
 ) -> JsonResponse:
-    page = await paginate(
+    page = await paginate_kind(
         session,
         clients.visible_clients(principal),
-        model=OAuthClient,
-        collection="oauth_clients",
-        sortable=SORTS,
+        OAUTH_CLIENT,
         params=params,
         secret=secret,
     )

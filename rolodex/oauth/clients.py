@@ -13,12 +13,12 @@ from rolodex.accounts.secrets import hash_token, new_token
 from rolodex.accounts.service import is_manager
 from rolodex.db import utcnow
 from rolodex.errors import Forbidden, Unprocessable, ValidationFailed
-from rolodex.ids import new_id
+from rolodex.kinds import OAUTH_CLIENT
 from rolodex.oauth.bearer import CLIENT_SECRET_PREFIX
 from rolodex.oauth.models import OAuthClient, OAuthToken
 from rolodex.oauth.schemas import OAuthClientCreate
 from rolodex.preconditions import Precondition
-from rolodex.records import get_record, soft_delete
+from rolodex.records import get_of_kind, soft_delete
 
 
 def check_scopes(scopes: list[str], supported: frozenset[str]) -> None:
@@ -39,7 +39,7 @@ async def register_client(
         raise Unprocessable("A deactivated user cannot register a client")
     secret = new_token(CLIENT_SECRET_PREFIX) if body.client_type == "confidential" else None
     client = OAuthClient(
-        id=new_id("ocl"),
+        id=OAUTH_CLIENT.new_id(),
         account_id=user.account_id,
         user_id=user.id,
         name=body.name,
@@ -78,9 +78,8 @@ def visible_clients(principal: Principal) -> Any:
 
 async def get_client(session: AsyncSession, principal: Principal, client_id: str) -> OAuthClient:
     """A live client of the account, or 404."""
-    return await get_record(
-        session, OAuthClient, principal.account_id, client_id, prefix="ocl", label="OAuth client"
-    )
+    client: OAuthClient = await get_of_kind(session, OAUTH_CLIENT, principal.account_id, client_id)
+    return client
 
 
 async def delete_client(
@@ -91,13 +90,11 @@ async def delete_client(
     precondition: Precondition | None,
 ) -> None:
     """Delete a client and revoke every token it holds."""
-    client = await get_record(
+    client = await get_of_kind(
         session,
-        OAuthClient,
+        OAUTH_CLIENT,
         principal.account_id,
         client_id,
-        prefix="ocl",
-        label="OAuth client",
         for_update=True,
         precondition=precondition,
     )

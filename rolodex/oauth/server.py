@@ -49,7 +49,8 @@ from rolodex.accounts.models import User
 from rolodex.accounts.secrets import hash_token, new_token, same_secret
 from rolodex.config import Settings
 from rolodex.db import utcnow
-from rolodex.ids import is_valid_id, new_id
+from rolodex.ids import PREFIXES, is_valid_id, new_id
+from rolodex.kinds import OAUTH_CLIENT
 from rolodex.oauth.bearer import ACCESS_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX
 from rolodex.oauth.models import OAuthClient, OAuthCode, OAuthToken
 
@@ -271,7 +272,7 @@ class RolodexAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     # model hooks
 
     def query_client(self, client_id: str) -> Client | None:
-        if not isinstance(client_id, str) or not is_valid_id("ocl", client_id):
+        if not isinstance(client_id, str) or not is_valid_id(OAUTH_CLIENT.prefix, client_id):
             return None
         row = self.db.scalar(
             select(OAuthClient).where(OAuthClient.id == client_id, OAuthClient.deleted_at.is_(None))
@@ -292,7 +293,7 @@ class RolodexAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         user_id = request.user.id if request.user is not None else client.row.user_id
         refresh = token.get("refresh_token")
         row = OAuthToken(
-            id=new_id("otk"),
+            id=new_id(PREFIXES["oauth_token"]),
             account_id=client.row.account_id,
             client_id=client.row.id,
             user_id=user_id,
@@ -363,7 +364,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
         data = request.payload.data
         self.server.db.add(
             OAuthCode(
-                id=new_id("ocd"),
+                id=new_id(PREFIXES["oauth_code"]),
                 account_id=client.row.account_id,
                 client_id=client.row.id,
                 user_id=request.user.id,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from sqlalchemy import func, select
 
 from rolodex.http.envelope import (
     DataEnvelope,
@@ -15,7 +14,7 @@ from rolodex.http.envelope import (
     deleted,
     one,
 )
-from rolodex.http.pagination import ListParams, QueryText, list_params, list_response, paginate
+from rolodex.http.pagination import ListParams, QueryText, kind_params, list_response, paginate_kind
 from rolodex.http.pipeline import (
     CurrentPrincipal,
     Secret,
@@ -23,17 +22,13 @@ from rolodex.http.pipeline import (
     WritePrecondition,
     api_router,
 )
-from rolodex.ids import id_pattern
+from rolodex.kinds import TAG
 from rolodex.tags import service
-from rolodex.tags.models import Tag
 from rolodex.tags.schemas import TagOut, TagPatch, TagWrite
 
-router = api_router("tags", prefix="/tags", tags=["Tags"])
+router = api_router(TAG.scope, prefix=TAG.path, tags=["Tags"])
 
-SORTS = {"created_at": Tag.created_at, "updated_at": Tag.updated_at, "name": Tag.name}
-TagId = Annotated[
-    str, Path(description="A tag id.", json_schema_extra={"pattern": id_pattern("tag")})
-]
+TagId = Annotated[str, Path(description="A tag id.", json_schema_extra={"pattern": TAG.id_pattern})]
 
 
 @router.get("", response_model=ListEnvelope[TagOut], summary="List tags")
@@ -42,16 +37,17 @@ async def list_tags(
     session: Session,
     principal: CurrentPrincipal,
     secret: Secret,
-    params: Annotated[ListParams, Depends(list_params(list(SORTS), "tag"))],
+    params: Annotated[ListParams, Depends(kind_params(TAG))],
     name: Annotated[
         QueryText | None, Query(max_length=64, description="Exact name, any case.")
     ] = None,
 ) -> JsonResponse:
-    stmt = select(Tag).where(Tag.account_id == principal.account_id)
-    if name is not None:
-        stmt = stmt.where(func.lower(Tag.name) == name.lower())
-    page = await paginate(
-        session, stmt, model=Tag, collection="tags", sortable=SORTS, params=params, secret=secret
+    page = await paginate_kind(
+        session,
+        service.search(principal, name=name),
+        TAG,
+        params=params,
+        secret=secret,
     )
     return list_response(request, page, TagOut)
 
@@ -59,7 +55,7 @@ async def list_tags(
 @router.post("", status_code=201, response_model=DataEnvelope[TagOut], summary="Create a tag")
 async def create_tag(body: TagWrite, session: Session, principal: CurrentPrincipal) -> JsonResponse:
     tag = await service.create_tag(session, principal, body)
-    return one(TagOut, tag, status_code=201, location=f"/api/v1/tags/{tag.id}")
+    return one(TagOut, tag, status_code=201, location=TAG.location(tag.id))
 
 
 @router.get("/{tag_id}", response_model=DataEnvelope[TagOut], summary="Get a tag")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, tuple_, update
+from sqlalchemy import Select, Table, delete, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -21,18 +21,25 @@ from rolodex.accounts.principal import Principal
 from rolodex.audit.capture import is_recording, record_tags, tag_list
 from rolodex.db import utcnow
 from rolodex.errors import Conflict
-from rolodex.ids import new_id
+from rolodex.kinds import TAG
 from rolodex.preconditions import Precondition
-from rolodex.records import apply, changes_of, get_record, require_present, soft_delete
+from rolodex.records import apply, changes_of, get_of_kind, require_present, soft_delete
 from rolodex.tags.models import Tag, company_tags, contact_tags
 from rolodex.tags.schemas import TagWrite
 
 
 async def get_tag(session: AsyncSession, principal: Principal, tag_id: str, **kw: Any) -> Tag:
     """A tag of the principal's account."""
-    return await get_record(
-        session, Tag, principal.account_id, tag_id, prefix="tag", label="tag", **kw
-    )
+    tag: Tag = await get_of_kind(session, TAG, principal.account_id, tag_id, **kw)
+    return tag
+
+
+def search(principal: Principal, *, name: str | None = None) -> Select[Any]:
+    """The account's tags; ``name`` keeps the one of that name, in any case."""
+    stmt = select(Tag).where(Tag.account_id == principal.account_id)
+    if name is not None:
+        stmt = stmt.where(func.lower(Tag.name) == name.lower())
+    return stmt
 
 
 async def _name_taken(session: AsyncSession, account_id: str, name: str, but: str | None) -> bool:
@@ -50,7 +57,7 @@ async def create_tag(session: AsyncSession, principal: Principal, body: TagWrite
     """A new tag; a name already in use (any case) is a 409."""
     if await _name_taken(session, principal.account_id, body.name, None):
         raise Conflict(f"A tag named {body.name!r} already exists")
-    tag = Tag(id=new_id("tag"), account_id=principal.account_id, **body.model_dump())
+    tag = Tag(id=TAG.new_id(), account_id=principal.account_id, **body.model_dump())
     session.add(tag)
     await session.flush()
     return tag
@@ -177,7 +184,7 @@ async def tags_by_name(
     for lowered, name in wanted.items():
         if lowered in found:
             continue
-        tag = Tag(id=new_id("tag"), account_id=account_id, name=name)
+        tag = Tag(id=TAG.new_id(), account_id=account_id, name=name)
         try:
             async with session.begin_nested():
                 session.add(tag)

@@ -6,15 +6,15 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
-from rolodex.contacts.subresources import account_wide, nested_routes
+from rolodex.contacts.child_routes import nested_routes
 from rolodex.http.envelope import DataEnvelope, JsonResponse, ListEnvelope, one
 from rolodex.http.pagination import (
     ListParams,
     QueryText,
     QueryTime,
-    list_params,
+    kind_params,
     list_response,
-    paginate,
+    paginate_kind,
 )
 from rolodex.http.pipeline import (
     CurrentPrincipal,
@@ -23,23 +23,22 @@ from rolodex.http.pipeline import (
     WritePrecondition,
     api_router,
 )
-from rolodex.ids import id_pattern
+from rolodex.kinds import CONTACT, TASK
 from rolodex.tasks import service
-from rolodex.tasks.models import Task
 from rolodex.tasks.schemas import TaskCompletion, TaskOut
 
-router = api_router("contacts", tags=["Tasks"])
-nested_routes(service.SPEC, router)
+router = api_router(TASK.scope, tags=["Tasks"])
+nested_routes(TASK, service.RULES, router)
 
 
 @router.put(
-    "/contacts/{contact_id}/tasks/{task_id}/completed",
+    f"{TASK.nested_path}/{{{TASK.id_param}}}/completed",
     response_model=DataEnvelope[TaskOut],
     summary="Mark a task completed or not",
 )
 async def complete_task(
-    contact_id: Annotated[str, Path(json_schema_extra={"pattern": id_pattern("cnt")})],
-    task_id: Annotated[str, Path(json_schema_extra={"pattern": id_pattern("tsk")})],
+    contact_id: Annotated[str, Path(json_schema_extra={"pattern": CONTACT.id_pattern})],
+    task_id: Annotated[str, Path(json_schema_extra={"pattern": TASK.id_pattern})],
     body: TaskCompletion,
     session: Session,
     principal: CurrentPrincipal,
@@ -51,13 +50,13 @@ async def complete_task(
     return one(TaskOut, task)
 
 
-@router.get("/tasks", response_model=ListEnvelope[TaskOut], summary="List the account's tasks")
+@router.get(TASK.path, response_model=ListEnvelope[TaskOut], summary="List the account's tasks")
 async def list_tasks(
     request: Request,
     session: Session,
     principal: CurrentPrincipal,
     secret: Secret,
-    params: Annotated[ListParams, Depends(list_params(list(service.SPEC.sorts), "tsk"))],
+    params: Annotated[ListParams, Depends(kind_params(TASK))],
     contact_id: Annotated[QueryText | None, Query(max_length=64)] = None,
     assignee_id: Annotated[QueryText | None, Query(max_length=64)] = None,
     completed: Annotated[bool | None, Query()] = None,
@@ -68,23 +67,18 @@ async def list_tasks(
         QueryTime | None, Query(description="Due strictly after this time.")
     ] = None,
 ) -> JsonResponse:
-    stmt = account_wide(service.SPEC, principal)
-    if contact_id is not None:
-        stmt = stmt.where(Task.contact_id == contact_id)
-    if assignee_id is not None:
-        stmt = stmt.where(Task.assignee_id == assignee_id)
-    if completed is not None:
-        stmt = stmt.where(Task.completed.is_(completed))
-    if due_before is not None:
-        stmt = stmt.where(Task.due_at < due_before)
-    if due_after is not None:
-        stmt = stmt.where(Task.due_at > due_after)
-    page = await paginate(
+    stmt = service.search(
+        principal,
+        contact_id=contact_id,
+        assignee_id=assignee_id,
+        completed=completed,
+        due_before=due_before,
+        due_after=due_after,
+    )
+    page = await paginate_kind(
         session,
         stmt,
-        model=Task,
-        collection="tasks",
-        sortable=service.SPEC.sorts,
+        TASK,
         params=params,
         secret=secret,
     )

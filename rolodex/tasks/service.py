@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolodex.accounts.principal import Principal
-from rolodex.contacts.subresources import SubresourceSpec, get_child
+from rolodex.contacts.children import ChildRules, account_wide, get_child
 from rolodex.db import utcnow
+from rolodex.kinds import TASK
 from rolodex.preconditions import Precondition
 from rolodex.tasks.models import Task
-from rolodex.tasks.schemas import TaskOut, TaskPatch, TaskWrite
 
 
 def _prepare(
@@ -28,24 +30,7 @@ def _prepare(
             values["completed_at"] = None
 
 
-SPEC = SubresourceSpec(
-    label="task",
-    plural="tasks",
-    prefix="tsk",
-    model=Task,
-    write=TaskWrite,
-    patch=TaskPatch,
-    out=TaskOut,
-    sorts={
-        "created_at": Task.created_at,
-        "updated_at": Task.updated_at,
-        "due_at": Task.due_at,
-        "title": Task.title,
-    },
-    required=("title", "completed"),
-    user_fields=("assignee_id",),
-    prepare=_prepare,
-)
+RULES = ChildRules(required=("title", "completed"), user_fields=("assignee_id",), prepare=_prepare)
 
 
 async def set_completed(
@@ -59,7 +44,7 @@ async def set_completed(
 ) -> Task:
     """Mark a task done (stamping ``completed_at``) or not done (clearing it)."""
     task: Task = await get_child(
-        session, principal, SPEC, contact_id, task_id, for_update=True, precondition=precondition
+        session, principal, TASK, contact_id, task_id, for_update=True, precondition=precondition
     )
     if task.completed != completed:
         task.completed = completed
@@ -67,3 +52,28 @@ async def set_completed(
         task.updated_at = utcnow()
     await session.flush()
     return task
+
+
+def search(
+    principal: Principal,
+    *,
+    contact_id: str | None = None,
+    assignee_id: str | None = None,
+    completed: bool | None = None,
+    due_before: datetime | None = None,
+    due_after: datetime | None = None,
+) -> Select[Any]:
+    """The account's tasks matching the filters; all filters must hold. ``due_before``
+    and ``due_after`` are strict."""
+    stmt = account_wide(TASK, principal)
+    if contact_id is not None:
+        stmt = stmt.where(Task.contact_id == contact_id)
+    if assignee_id is not None:
+        stmt = stmt.where(Task.assignee_id == assignee_id)
+    if completed is not None:
+        stmt = stmt.where(Task.completed.is_(completed))
+    if due_before is not None:
+        stmt = stmt.where(Task.due_at < due_before)
+    if due_after is not None:
+        stmt = stmt.where(Task.due_at > due_after)
+    return stmt

@@ -12,7 +12,7 @@ from rolodex.db import utcnow
 from rolodex.events.models import Event
 from rolodex.events.outbox import NewEvent, write_events
 from rolodex.events.types import matches_any
-from rolodex.ids import PREFIXES, new_id
+from rolodex.webhooks.kinds import WEBHOOK_DELIVERY
 from rolodex.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
 
 
@@ -40,7 +40,7 @@ async def enqueue_deliveries(
     now = utcnow()
     rows = [
         {
-            "id": new_id(PREFIXES["webhook_delivery"]),
+            "id": WEBHOOK_DELIVERY.new_id(),
             "account_id": account_id,
             "endpoint_id": endpoint_id,
             "event_id": event.id,

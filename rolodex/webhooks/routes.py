@@ -16,7 +16,7 @@ from rolodex.http.envelope import (
     deleted,
     one,
 )
-from rolodex.http.pagination import ListParams, list_params, list_response, paginate
+from rolodex.http.pagination import ListParams, kind_params, list_response, paginate_kind
 from rolodex.http.pipeline import (
     CurrentPrincipal,
     Secret,
@@ -24,9 +24,9 @@ from rolodex.http.pipeline import (
     WritePrecondition,
     api_router,
 )
-from rolodex.ids import id_pattern
 from rolodex.webhooks import service
-from rolodex.webhooks.models import WebhookDelivery, WebhookEndpoint
+from rolodex.webhooks.kinds import WEBHOOK_DELIVERY, WEBHOOK_ENDPOINT
+from rolodex.webhooks.models import WebhookEndpoint
 from rolodex.webhooks.schemas import (
     DeliveryOut,
     ReplayBody,
@@ -38,17 +38,21 @@ from rolodex.webhooks.schemas import (
     WebhookEndpointWrite,
 )
 
-router = api_router("webhooks", prefix="/webhooks", tags=["Webhooks"])
+router = api_router(WEBHOOK_ENDPOINT.scope, prefix=WEBHOOK_ENDPOINT.path, tags=["Webhooks"])
 
-SORTS = {"created_at": WebhookEndpoint.created_at, "updated_at": WebhookEndpoint.updated_at}
-DELIVERY_SORTS = {"created_at": WebhookDelivery.created_at}
 EndpointId = Annotated[
     str,
-    Path(description="A webhook endpoint id.", json_schema_extra={"pattern": id_pattern("whk")}),
+    Path(
+        description="A webhook endpoint id.",
+        json_schema_extra={"pattern": WEBHOOK_ENDPOINT.id_pattern},
+    ),
 ]
 DeliveryId = Annotated[
-    str, Path(description="A delivery id.", json_schema_extra={"pattern": id_pattern("whd")})
+    str,
+    Path(description="A delivery id.", json_schema_extra={"pattern": WEBHOOK_DELIVERY.id_pattern}),
 ]
+EndpointParams = Annotated[ListParams, Depends(kind_params(WEBHOOK_ENDPOINT))]
+DeliveryParams = Annotated[ListParams, Depends(kind_params(WEBHOOK_DELIVERY))]
 
 
 def _settings(request: Request) -> Settings:
@@ -60,7 +64,7 @@ Config = Annotated[Settings, Depends(_settings)]
 
 
 def _location(endpoint: WebhookEndpoint) -> str:
-    return f"/api/v1/webhooks/{endpoint.id}"
+    return WEBHOOK_ENDPOINT.location(endpoint.id)
 
 
 def _with_secret(endpoint: WebhookEndpoint, secret: str, status_code: int = 200) -> JsonResponse:
@@ -75,15 +79,13 @@ async def list_endpoints(
     session: Session,
     principal: CurrentPrincipal,
     secret: Secret,
-    params: Annotated[ListParams, Depends(list_params(list(SORTS), "whk"))],
+    params: EndpointParams,
 ) -> JsonResponse:
     service.require_manager(principal)
-    page = await paginate(
+    page = await paginate_kind(
         session,
         service.endpoints_of(principal),
-        model=WebhookEndpoint,
-        collection="webhooks",
-        sortable=SORTS,
+        WEBHOOK_ENDPOINT,
         params=params,
         secret=secret,
     )
@@ -212,21 +214,19 @@ async def list_deliveries(
     session: Session,
     principal: CurrentPrincipal,
     secret: Secret,
-    params: Annotated[ListParams, Depends(list_params(list(DELIVERY_SORTS), "whd"))],
+    params: DeliveryParams,
     status: Annotated[
         Literal["pending", "succeeded", "dead"] | None, Query(description="Only this status.")
     ] = None,
 ) -> JsonResponse:
     endpoint = await service.get_endpoint(session, principal, endpoint_id)
-    page = await paginate(
+    page = await paginate_kind(
         session,
         service.deliveries_of(endpoint, status),
-        model=WebhookDelivery,
-        collection=f"deliveries:{endpoint.id}",
-        sortable=DELIVERY_SORTS,
+        WEBHOOK_DELIVERY,
         params=params,
         secret=secret,
-        options=service.DELIVERY_LOAD,
+        collection=f"{WEBHOOK_DELIVERY.plural}:{endpoint.id}",
     )
     return list_response(request, page, DeliveryOut)
 

@@ -13,7 +13,6 @@ from typing import Any
 from cryptography.fernet import InvalidToken
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from rolodex.accounts.principal import Principal
 from rolodex.accounts.service import is_manager
@@ -23,13 +22,14 @@ from rolodex.db import utcnow
 from rolodex.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from rolodex.events.models import Event
 from rolodex.events.outbox import NewEvent, origin_of
-from rolodex.ids import PREFIXES, is_valid_id, new_id
+from rolodex.ids import is_valid_id
 from rolodex.preconditions import Precondition
 from rolodex.records import get_record, soft_delete
 from rolodex.schemas import dump
 from rolodex.webhooks import secrets
 from rolodex.webhooks.fanout import publish
 from rolodex.webhooks.guard import literal_refusal
+from rolodex.webhooks.kinds import WEBHOOK_DELIVERY, WEBHOOK_ENDPOINT
 from rolodex.webhooks.models import DEAD, PENDING, WebhookDelivery, WebhookEndpoint
 from rolodex.webhooks.schemas import WebhookEndpointOut, WebhookEndpointWrite
 
@@ -63,8 +63,8 @@ async def get_endpoint(
         WebhookEndpoint,
         principal.account_id,
         endpoint_id,
-        prefix=PREFIXES["webhook_endpoint"],
-        label="webhook endpoint",
+        prefix=WEBHOOK_ENDPOINT.prefix,
+        label=WEBHOOK_ENDPOINT.title,
         for_update=for_update,
         precondition=precondition,
     )
@@ -82,7 +82,7 @@ async def create_endpoint(
     _check_url(body.url, settings)
     secret = secrets.new_secret()
     endpoint = WebhookEndpoint(
-        id=new_id(PREFIXES["webhook_endpoint"]),
+        id=WEBHOOK_ENDPOINT.new_id(),
         account_id=principal.account_id,
         url=body.url,
         events=list(body.events),
@@ -223,9 +223,6 @@ async def ping(session: AsyncSession, principal: Principal, endpoint_id: str) ->
     return event
 
 
-DELIVERY_LOAD = (selectinload(WebhookDelivery.attempt_log),)
-
-
 def endpoints_of(principal: Principal) -> Select[Any]:
     """The account's endpoints."""
     return select(WebhookEndpoint).where(WebhookEndpoint.account_id == principal.account_id)
@@ -246,12 +243,12 @@ async def get_delivery(
     session: AsyncSession, endpoint: WebhookEndpoint, delivery_id: str
 ) -> WebhookDelivery:
     """A delivery of this endpoint, or 404."""
-    if not is_valid_id(PREFIXES["webhook_delivery"], delivery_id):
+    if not is_valid_id(WEBHOOK_DELIVERY.prefix, delivery_id):
         raise NotFound(f"No delivery with id {delivery_id!r}")
     delivery = await session.scalar(
         deliveries_of(endpoint, None)
         .where(WebhookDelivery.id == delivery_id)
-        .options(*DELIVERY_LOAD)
+        .options(*WEBHOOK_DELIVERY.load)
         .execution_options(populate_existing=True)
     )
     if not isinstance(delivery, WebhookDelivery):

@@ -3,6 +3,9 @@
 The routes are enumerated from the application itself (``app.routes``, included routers
 walked), so a route added later is covered without editing this file: its path ids are
 filled by the id prefix its OpenAPI parameter declares, its body from its OpenAPI schema.
+The kinds of resource come from the registry (:data:`rolodex.registry.KINDS`): another
+account holds a record of every kind, every route's ids and scope must be those of a
+registered kind, and a kind added later fails here until it has a record to try.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from typing import Any
 
 import pytest
 
+from rolodex.kinds import API_PREFIX
 from rolodex.oauth.scopes import flat_routes
+from rolodex.registry import BY_PREFIX, KINDS
 from tests.conftest import API
 from tests.oauth.helpers import register
 
@@ -118,7 +123,9 @@ def foreign_ids(make_tenant) -> dict[str, str]:
     assert other.post(f"/webhooks/{endpoint['id']}/ping").status_code == 202
     [delivery] = other.get(f"/webhooks/{endpoint['id']}/deliveries").json()["data"]
     event = other.get("/events").json()["data"][0]
+    entry = other.get("/audit-log").json()["data"][0]
     return {
+        "aud": entry["id"],
         "cmp": company["id"],
         "cnt": contact["id"],
         "tsk": task["id"],
@@ -132,6 +139,64 @@ def foreign_ids(make_tenant) -> dict[str, str]:
         "whk": endpoint["id"],
         "whd": delivery["id"],
     }
+
+
+def test_the_walk_has_a_foreign_record_of_every_kind(foreign_ids) -> None:
+    assert API_PREFIX == API
+    assert set(foreign_ids) == {kind.prefix for kind in KINDS}
+    for prefix, record_id in foreign_ids.items():
+        assert record_id.startswith(f"{prefix}_"), (prefix, record_id)
+
+
+def _shape(template: str) -> str:
+    """A path template with its parameters unnamed: ``/contacts/{}/tasks``."""
+    return re.sub(r"\{\w+\}", "{}", template)
+
+
+def _kind_of(path: str) -> Any:
+    """The kind whose collection ``path`` lives in: the longest registered collection
+    path (nested ones included) that it starts with."""
+    path = _shape(path)
+    found = [
+        kind
+        for kind in KINDS
+        for collection in {_shape(API + kind.path), _shape(API + kind.nested_path)}
+        if path == collection or path.startswith(collection + "/")
+    ]
+    assert found, f"{path} is in the collection of no registered kind"
+    return max(found, key=lambda kind: len(kind.nested_path))
+
+
+def test_every_route_belongs_to_a_kind_and_needs_its_scope(client) -> None:
+    document = client.get("/openapi.json").json()
+    served = set()
+    for method, template, route in api_routes(client.app):
+        for parameter in operation_of(document, method, template).get("parameters", []):
+            if parameter.get("in") == "path":
+                match = _PREFIX.match(parameter["schema"].get("pattern", ""))
+                assert match and match.group(1) in BY_PREFIX, (method, template, parameter)
+        if template == f"{API}/users/me":
+            served.add("user")
+            continue
+        kind = _kind_of(template)
+        served.add(kind.name)
+        family = route.required_scope.rpartition(".")[0]
+        assert family == kind.scope, (method, template, route.required_scope, kind.name)
+    assert served == {kind.name for kind in KINDS}
+
+
+def test_no_list_shows_a_record_of_another_account(client, tenant, foreign_ids) -> None:
+    """Every list of the API (a GET without ids in its path), read by the account's owner
+    and by its account key: none names a record of the other account."""
+    lists = [p for m, p, _ in api_routes(client.app) if m == "GET" and "{" not in p]
+    assert len(lists) >= 12
+    of_the_account = account_key(tenant)
+    for template in lists:
+        for key in (tenant.key, of_the_account):
+            response = tenant.get(template.removeprefix(API), key=key)
+            assert response.status_code in (200, 404), (template, response.text)
+            for prefix, record_id in foreign_ids.items():
+                assert record_id not in response.text, (template, prefix)
 
 
 def oauth_token(client, tenant, scopes: list[str]) -> str:
