@@ -74,6 +74,7 @@ ALL_SCENARIOS=(
   "list_250_p100|GET|/api/v1/contacts?per_page=250&page=100"
   "get_one|GET|/api/v1/contacts/$CONTACT_ID"
   "create|POST|/api/v1/contacts"
+  "create_spread|POST|/api/v1/contacts"
 )
 
 # One request of each GET first: a wrong key or path should fail loudly, not benchmark 401s.
@@ -85,9 +86,14 @@ for entry in "${ALL_SCENARIOS[@]}"; do
 done
 
 export ROLODEX_BENCH_API_KEY="$API_KEY"
-run_wrk() {  # duration, method, path
-  local duration="$1" method="$2" path="$3"
-  if [ "$method" = "POST" ]; then
+SPREAD_KEYS="$("$PY" -c "import json; print(','.join(json.load(open('$RESULTS/seed.json')).get('spread_api_keys', [])))")"
+run_wrk() {  # duration, method, path, name
+  local duration="$1" method="$2" path="$3" name="${4:-}"
+  if [ "$name" = "create_spread" ]; then
+    [ -n "$SPREAD_KEYS" ] || { echo "create_spread: re-seed (SEED=1) for its accounts" >&2; return 1; }
+    ROLODEX_BENCH_API_KEYS="$SPREAD_KEYS" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" \
+      --latency --timeout 10s -s "$BENCH/post_contact.lua" "$BASE$path"
+  elif [ "$method" = "POST" ]; then
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --latency --timeout 10s \
       -s "$BENCH/post_contact.lua" "$BASE$path"
   else
@@ -97,7 +103,7 @@ run_wrk() {  # duration, method, path
 }
 
 SELECTED="${SCENARIOS:-}"
-rm -f "$RESULTS"/list_*.txt "$RESULTS"/get_one.txt "$RESULTS"/create.txt
+rm -f "$RESULTS"/list_*.txt "$RESULTS"/get_one.txt "$RESULTS"/create*.txt
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "wrk: -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up $WARMUP), server --workers $WORKERS"
@@ -108,11 +114,11 @@ for entry in "${ALL_SCENARIOS[@]}"; do
   IFS='|' read -r name method path <<<"$entry"
   if [ -n "$SELECTED" ] && [[ " $SELECTED " != *" $name "* ]]; then continue; fi
   echo "== $name: $method $path" >&2
-  [ "$WARMUP" = "0" ] || run_wrk "$WARMUP" "$method" "$path" >/dev/null
+  [ "$WARMUP" = "0" ] || run_wrk "$WARMUP" "$method" "$path" "$name" >/dev/null
   {
     echo "# $method $path"
     "$PY" "$BENCH/cpu_snapshot.py" "$SERVER_PID" >"$RESULTS/.cpu.json"
-    run_wrk "$DURATION" "$method" "$path"
+    run_wrk "$DURATION" "$method" "$path" "$name"
     "$PY" "$BENCH/cpu_snapshot.py" "$SERVER_PID" "$RESULTS/.cpu.json"
     echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   } >"$RESULTS/$name.txt"
@@ -130,7 +136,8 @@ import re, sys
 from pathlib import Path
 
 results = Path(sys.argv[1])
-order = ["list_25_p1", "list_250_p1", "list_25_p1000", "list_250_p100", "get_one", "create"]
+order = ["list_25_p1", "list_250_p1", "list_25_p1000", "list_250_p100", "get_one", "create",
+         "create_spread"]
 print(f"| {'scenario':<52} | {'req/s':>8} | {'p50':>9} | {'p99':>9} | {'non-2xx':>7} |")
 print(f"|{'-' * 54}|{'-' * 10}|{'-' * 11}|{'-' * 11}|{'-' * 9}|")
 for name in order:
@@ -138,7 +145,7 @@ for name in order:
     if not path.exists():
         continue
     text = path.read_text()
-    head = text.splitlines()[0].lstrip("# ")
+    head = text.splitlines()[0].lstrip("# ") + (" (many accounts)" if name == "create_spread" else "")
     rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
     p50 = re.search(r"^\s+50%\s+(\S+)", text, re.M)
     p99 = re.search(r"^\s+99%\s+(\S+)", text, re.M)

@@ -151,13 +151,13 @@ async def recreate_database(server: str, name: str) -> None:
         await conn.close()
 
 
-def init_account(url: str) -> dict[str, str]:
+def init_account(url: str, email: str = "bench@example.com") -> dict[str, str]:
     out = subprocess.run(
         [
             str(VENV_BIN / "rolodex"),
             "init",
             "--email",
-            "bench@example.com",
+            email,
             "--password",
             "benchmark-password-1",
             "--account-name",
@@ -220,6 +220,12 @@ def main() -> None:
     parser.add_argument("--server", default="postgres@127.0.0.1:5432")
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--spread-accounts",
+        type=int,
+        default=16,
+        help="empty accounts whose keys the create_spread scenario writes through",
+    )
     args = parser.parse_args()
 
     url = f"postgresql+asyncpg://{args.server}/{args.database}"
@@ -228,6 +234,12 @@ def main() -> None:
     upgrade(url)
     account = init_account(url)
     sample = asyncio.run(load(args.server, args.database, account, args.contacts, args.seed))
+    # Writes of one account are numbered in commit order by its event counter; these
+    # accounts let the create_spread scenario write the same load through many counters.
+    spread = [
+        init_account(url, f"bench-spread-{n}@example.com")["api_key"]
+        for n in range(args.spread_accounts)
+    ]
     RESULTS.mkdir(exist_ok=True)
     info = {
         "database_url": url,
@@ -236,6 +248,7 @@ def main() -> None:
         "api_key": account["api_key"],
         "contact_id": sample,
         "contacts": args.contacts,
+        "spread_api_keys": spread,
     }
     (RESULTS / "seed.json").write_text(json.dumps(info, indent=2) + "\n")
     print(f"seeded {args.database} in {time.perf_counter() - started:.1f}s -> results/seed.json")
