@@ -238,6 +238,18 @@ def test_a_live_servers_log_shows_no_secret(
     _assert_nowhere(made, log=log, database=_database_text(database_url))
 
 
+SCANNED = {"api_key": "key", "webhook_endpoint": "secret", "oauth_client": "client_secret"}
+"""The kinds whose secrets :func:`make_every_secret` makes, and their secret field."""
+
+
+def test_every_kind_with_a_secret_is_scanned() -> None:
+    from rolodex.registry import KINDS
+
+    declared = {kind.name: set(kind.secret_fields) for kind in KINDS if kind.secret_fields}
+    # A new kind with a secret must be added to make_every_secret and here.
+    assert declared == {name: {field} for name, field in SCANNED.items()}
+
+
 def test_secret_fields_are_declared_on_the_output_schemas() -> None:
     from rolodex.accounts.schemas import ApiKeyCreated
     from rolodex.oauth.schemas import OAuthClientCreated
