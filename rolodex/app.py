@@ -22,6 +22,7 @@ from rolodex.db import make_engine, make_sessionmaker
 from rolodex.events.routes import router as events
 from rolodex.health import router as health
 from rolodex.http.errors import install_error_handlers
+from rolodex.http.methods import MethodMiddleware
 from rolodex.http.middleware import (
     BodyLimitMiddleware,
     RequestIdMiddleware,
@@ -117,7 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health)
 
     install_error_handlers(app)
-    # Added inner to outer: the request id wraps everything, so even a 413 carries it.
+    # Added inner to outer: the request id wraps everything, so even a 413 carries it;
+    # the methods of each path are checked on the normalised path, just before routing.
+    app.add_middleware(MethodMiddleware, routes=app.routes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(TrailingSlashMiddleware)
     app.add_middleware(RequestIdMiddleware)

@@ -238,7 +238,8 @@ def register_error_renderer(app: FastAPI, prefix: str, render: ErrorRenderer) ->
     renderers[prefix.rstrip("/")] = render
 
 
-def _renderer_for(request: Request) -> ErrorRenderer:
+def renderer_for(request: Request) -> ErrorRenderer:
+    """The renderer of the surface the request's path belongs to (native by default)."""
     renderers: dict[str, ErrorRenderer] = getattr(request.app.state, "error_renderers", {})
     path = request.url.path
     matching = [p for p in renderers if path == p or path.startswith(p + "/")]
@@ -251,7 +252,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.state.error_renderers = {}
 
     async def on_error(request: Request, exc: Exception) -> Response:
-        return error_response(request, exc, _renderer_for(request))
+        return error_response(request, exc, renderer_for(request))
 
     for kind in (ApiError, DomainError, RequestValidationError, StarletteHTTPException):
         app.add_exception_handler(kind, on_error)
