@@ -9,7 +9,9 @@ Every writer of a stored copy of a response or resource — the stored responses
 Idempotency-Keys, events, logs — passes it through :func:`redact` first, which sets each
 declared secret of each object it finds (at any depth) to ``null``. Nothing else needs to
 know which fields are secret, and a new resource with a secret is covered by declaring
-its field. In the OpenAPI document a secret field carries ``"x-secret": true``. Log
+its field. In the OpenAPI document a secret field carries ``"x-secret": true``, and a
+route whose response schema has one answers with ``Cache-Control: no-store``
+(:func:`carries_secret`, read by the request pipeline). Log
 records are masked as they are made (:func:`install_log_redaction`): Rolodex's secrets
 have recognisable prefixes (``rdx_k_``, ``rdx_cs_``, ``rdx_at_``, ``rdx_rt_``, ``whsec_``).
 
@@ -50,6 +52,22 @@ def secret_fields(model: type[BaseModel]) -> frozenset[str]:
         for name, info in model.model_fields.items()
         if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(EXTENSION)
     )
+
+
+def carries_secret(model: Any) -> bool:
+    """Whether a response of schema ``model`` (an envelope or any model) can carry a
+    secret field, at any depth: such a response is sent with ``Cache-Control: no-store``."""
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return False
+    return _marks_secret(model.model_json_schema())
+
+
+def _marks_secret(schema: Any) -> bool:
+    if isinstance(schema, list):
+        return any(_marks_secret(item) for item in schema)
+    if not isinstance(schema, dict):
+        return False
+    return schema.get(EXTENSION) is True or any(_marks_secret(v) for v in schema.values())
 
 
 def register(model: type[BaseModel]) -> None:

@@ -48,12 +48,28 @@ class KeyUse:
 
 
 def credential_from(request: Request) -> str | None:
-    """The credential a request carries, in any of the accepted header styles."""
-    key = request.headers.get("x-api-key")
-    if key:
-        return key.strip()
-    authorization = request.headers.get("authorization", "").strip()
-    scheme, _, value = authorization.partition(" ")
+    """The credential a request carries, in any of the accepted header styles.
+
+    A request carries one credential: two different ones (``X-API-Key`` and
+    ``Authorization``, or either header sent twice) are refused with a 401 rather than one
+    of them picked. The same credential sent twice identically is one credential.
+    """
+    sent = {key.strip() for key in request.headers.getlist("x-api-key") if key.strip()}
+    for authorization in request.headers.getlist("authorization"):
+        value = _from_authorization(authorization)
+        if value:
+            sent.add(value)
+    if len(sent) > 1:
+        raise Unauthorized(
+            "The request carries more than one credential (X-API-Key and Authorization, "
+            "or a header sent twice); send exactly one"
+        )
+    return next(iter(sent), None)
+
+
+def _from_authorization(header: str) -> str | None:
+    """The credential of one ``Authorization`` header (``Bearer`` or ``Token token=``)."""
+    scheme, _, value = header.strip().partition(" ")
     value = value.strip()
     if scheme.lower() == "bearer" and value:
         return value

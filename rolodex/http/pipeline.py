@@ -24,6 +24,7 @@ for changes) and is shown in the OpenAPI document as ``x-required-scope``.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable, Coroutine
 from email.message import Message
 from typing import Annotated, Any, ClassVar
@@ -36,7 +37,7 @@ from starlette.responses import Response
 from rolodex.accounts.principal import READ_SUFFIX, WRITE_SUFFIX, Principal
 from rolodex.audit.capture import AuditContext, bind_audit
 from rolodex.db import unit_of_work
-from rolodex.errors import Forbidden
+from rolodex.errors import Forbidden, ValidationFailed
 from rolodex.events.outbox import emit_changes
 from rolodex.http.auth import authenticate, record_key_use
 from rolodex.http.conditional import conditional_responses, precondition_of, with_etag
@@ -56,6 +57,7 @@ from rolodex.http.openapi_headers import response_headers as documented_headers
 from rolodex.http.ratelimit import enforce_rate_limit
 from rolodex.idempotency.service import run_idempotent
 from rolodex.preconditions import Precondition
+from rolodex.secret_fields import carries_secret
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -88,6 +90,28 @@ def check_media_type(request: Request) -> None:
         )
 
 
+async def check_encoding(request: Request) -> None:
+    """A JSON body must be UTF-8 (RFC 8259 §8.1) without a byte-order mark; anything else
+    is malformed JSON (400), where the JSON parser alone would detect UTF-16 or UTF-32
+    and accept it."""
+    if request.method in BODY_METHODS and not is_utf8_text(await request.body()):
+        raise ValidationFailed(
+            "The request body is not valid JSON: it must be UTF-8, without a byte-order mark"
+        )
+
+
+def is_utf8_text(body: bytes) -> bool:
+    """Whether ``body`` is UTF-8 without a BOM and without NUL bytes (which JSON text in
+    UTF-8 never has, and UTF-16 or UTF-32 text of ASCII always does)."""
+    if body.startswith(codecs.BOM_UTF8) or b"\x00" in body:
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class ApiRoute(APIRoute):
     """An API route: documented errors, a required scope and the request pipeline."""
 
@@ -100,6 +124,7 @@ class ApiRoute(APIRoute):
         writes = not methods <= SAFE_METHODS
         self.required_scope = self.resource + (WRITE_SUFFIX if writes else READ_SUFFIX)
         single = is_single_resource(kwargs.get("response_model"))
+        self.no_store = carries_secret(kwargs.get("response_model"))
         extra = dict(kwargs.get("openapi_extra") or {})
         extra.setdefault("x-required-scope", self.required_scope)
         extra.setdefault("security", SECURITY)
@@ -128,6 +153,7 @@ class ApiRoute(APIRoute):
         handler = super().get_route_handler()
         required = self.required_scope
         render = type(self).render_error
+        no_store = self.no_store
 
         async def pipeline(request: Request) -> Response:
             headers: dict[str, str] = {}
@@ -159,6 +185,7 @@ class ApiRoute(APIRoute):
                 if not principal.allows(required):
                     raise Forbidden(f"This credential does not grant the {required} scope")
                 check_media_type(request)
+                await check_encoding(request)
                 bind_audit(session, context.audit)
                 response = await run_idempotent(
                     request, session, principal, lambda: handler(request)
@@ -166,6 +193,8 @@ class ApiRoute(APIRoute):
                 # Last before commit: the changes are final, and the outbox lock is
                 # held only for the insert of the events.
                 await emit_changes(session, state.event_subscribers)
+                if no_store:  # a secret shown once is never kept by a cache
+                    response.headers["Cache-Control"] = "no-store"
                 return with_etag(request, response)
 
         return pipeline

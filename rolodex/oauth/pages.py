@@ -3,7 +3,8 @@
 The form is protected against cross-site request forgery with a signed double-submit
 cookie: the page sets a random nonce in an ``HttpOnly``, ``SameSite=Strict`` cookie and
 puts its HMAC (keyed with the deployment's secret) in a hidden field; the POST must carry
-both, and they must match. The page may not be framed (clickjacking).
+both, and they must match. The page may not be framed (clickjacking), cached, sniffed as
+another type than HTML, or named in a ``Referer``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
     "frame-ancestors 'none'",
     "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
 }
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}"

@@ -17,14 +17,17 @@ GrantType = Literal["authorization_code", "refresh_token", "client_credentials"]
 
 
 def check_redirect_uri(value: str) -> str:
-    """An absolute ``https`` URI without a fragment; ``http`` only on the loopback
-    interface (RFC 8252), or a private-use scheme of a native app (``com.example.app:/cb``)."""
+    """An absolute ``https`` URI without a fragment or credentials (``user:pass@``);
+    ``http`` only on the loopback interface (RFC 8252), or a private-use scheme of a
+    native app (``com.example.app:/cb``)."""
     try:
         parts = urllib.parse.urlsplit(value)
     except ValueError:
         raise ValueError("is not a valid URI") from None
     if parts.fragment or "#" in value:
         raise ValueError("must not have a fragment")
+    if "@" in parts.netloc:
+        raise ValueError("must not carry credentials (user:password@)")
     if not parts.scheme:
         raise ValueError("must be an absolute URI")
     if parts.scheme == "http":

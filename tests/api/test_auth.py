@@ -430,3 +430,29 @@ def test_last_used_at_is_set_when_a_key_is_used(tenant) -> None:
     used = tenant.get(f"/api-keys/{created['id']}").json()["data"]["last_used_at"]
     assert used is not None and used.endswith("Z")
     assert datetime.fromisoformat(used.replace("Z", "+00:00")) >= before
+
+
+@pytest.mark.parametrize(
+    "style",
+    ["x-api-key and bearer", "x-api-key twice", "authorization twice", "key and token"],
+)
+def test_two_different_credentials_are_refused(client, tenant, style) -> None:
+    other = tenant.new_key()
+    headers = {
+        "x-api-key and bearer": [("X-API-Key", tenant.key), ("Authorization", f"Bearer {other}")],
+        "x-api-key twice": [("X-API-Key", tenant.key), ("X-API-Key", other)],
+        "authorization twice": [
+            ("Authorization", f"Bearer {tenant.key}"),
+            ("Authorization", f"Bearer {other}"),
+        ],
+        "key and token": [("X-API-Key", other), ("Authorization", f"Token token={tenant.key}")],
+    }[style]
+    response = client.get(API + "/contacts", headers=headers)
+    assert response.status_code == 401, response.text
+    error = response.json()["error"]
+    assert error["code"] == "UNAUTHORIZED" and "more than one credential" in error["message"]
+
+
+def test_the_same_credential_sent_twice_is_one_credential(client, tenant) -> None:
+    headers = [("X-API-Key", tenant.key), ("Authorization", f"Bearer {tenant.key}")]
+    assert client.get(API + "/contacts", headers=headers).status_code == 200

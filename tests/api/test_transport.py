@@ -427,3 +427,91 @@ def test_required_text_of_only_whitespace_is_refused_as_blank(tenant, path, body
     assert error["code"] == "VALIDATION_ERROR"
     assert [d["field"] for d in error["details"]] == [field]
     assert "blank" in error["details"][0]["message"]
+
+
+# --- methods of a path ------------------------------------------------------------------
+
+
+def test_head_is_answered_like_get_without_a_body(tenant) -> None:
+    contact_id = new_contact(tenant)
+    got = tenant.get(f"/contacts/{contact_id}")
+    head = tenant.request("HEAD", f"/contacts/{contact_id}")
+    assert head.status_code == 200, head.text
+    assert head.content == b""
+    assert head.headers["etag"] == got.headers["etag"]
+    assert head.headers["content-length"] == str(len(got.content))
+    listed = tenant.request("HEAD", "/contacts")
+    assert listed.status_code == 200 and listed.headers["x-total"] == "1"
+    assert tenant.client.head("/health").status_code in (200, 503)
+    unauthenticated = tenant.client.head(API + "/contacts")
+    assert unauthenticated.status_code == 401 and unauthenticated.content == b""
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PATCH", "/users/me", "GET, HEAD"),
+        ("DELETE", "/users/me", "GET, HEAD"),
+        ("PUT", "/companies/batch", "POST"),
+        ("PATCH", "/companies/batch", "POST"),
+        ("PUT", "/contacts/batch", "POST"),
+        ("DELETE", "/contacts/batch", "POST"),
+        ("PUT", "/api-keys/key_01jd6w3q0000000000000000aa", "GET, HEAD, DELETE"),
+        ("PUT", "/users/usr_01jd6w3q0000000000000000aa", "GET, HEAD, PATCH, DELETE"),
+        ("POST", "/contacts/cnt_01jd6w3q0000000000000000aa", "GET, HEAD, PUT, PATCH, DELETE"),
+    ],
+)
+def test_a_wrong_method_is_405_listing_every_method_of_the_path(
+    tenant, method, path, allow
+) -> None:
+    response = tenant.request(method, path, json={})
+    assert_error(response, 405, "METHOD_NOT_ALLOWED")
+    assert response.headers["Allow"] == allow
+
+
+# --- body encoding ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"first_name": "Ada"}'.encode("utf-16"),  # with its BOM
+        '{"first_name": "Ada"}'.encode("utf-16-le"),
+        '{"first_name": "Ada"}'.encode("utf-32"),
+        b'\xef\xbb\xbf{"first_name": "Ada"}',  # a UTF-8 byte-order mark
+        b'{"first_name": "Ad\xe9"}',  # Latin-1, not UTF-8
+    ],
+)
+def test_a_body_that_is_not_utf8_is_400(tenant, body) -> None:
+    response = tenant.post("/contacts", content=body, headers={"Content-Type": "application/json"})
+    assert "UTF-8" in assert_error(response, 400, "VALIDATION_ERROR")["message"]
+    assert tenant.get("/contacts").json()["data"] == []
+    utf8 = tenant.post(
+        "/contacts",
+        content='{"first_name": "Adé"}'.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert utf8.status_code == 201, utf8.text
+
+
+# --- secrets in responses ---------------------------------------------------------------
+
+
+def test_responses_that_carry_a_secret_are_not_stored(tenant) -> None:
+    key = tenant.post("/api-keys", json={"name": "ci"})
+    assert key.status_code == 201 and key.json()["data"]["key"]
+    assert key.headers["cache-control"] == "no-store"
+    client = {
+        "name": "app",
+        "redirect_uris": ["https://app.example.com/cb"],
+        "scopes": ["contacts.readonly"],
+    }
+    registered = tenant.post("/oauth-clients", json=client)
+    assert registered.status_code == 201 and registered.json()["data"]["client_secret"]
+    assert registered.headers["cache-control"] == "no-store"
+    hook = tenant.post("/webhooks", json={"url": "https://hooks.example.com/r", "events": ["*"]})
+    assert hook.status_code == 201 and hook.headers["cache-control"] == "no-store"
+    endpoint_id = hook.json()["data"]["id"]
+    rotated = tenant.post(f"/webhooks/{endpoint_id}/rotate-secret")
+    assert rotated.status_code == 200 and rotated.headers["cache-control"] == "no-store"
+    assert "cache-control" not in tenant.get(f"/api-keys/{key.json()['data']['id']}").headers

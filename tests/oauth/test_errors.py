@@ -204,6 +204,14 @@ def test_the_consent_page_shows_the_client_and_scopes_and_cannot_be_framed(clien
     assert "httponly" in cookie and "samesite=strict" in cookie
 
 
+def test_the_consent_page_is_never_sniffed_cached_or_referred(client, tenant) -> None:
+    page, _ = consent_form(client, BASE, params_for(register(tenant)))
+    assert page.status_code == 200
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["referrer-policy"] == "no-referrer"
+
+
 # --- the token endpoint -----------------------------------------------------------------
 
 

@@ -227,6 +227,9 @@ def test_members_cannot_register_or_delete_clients(tenant) -> None:
         {"redirect_uris": ["https://example.com/cb#frag"]},
         {"redirect_uris": ["javascript:alert(1)"]},
         {"redirect_uris": ["/relative"]},
+        {"redirect_uris": ["https://user:pass@example.com/cb"]},
+        {"redirect_uris": ["https://user@example.com/cb"]},
+        {"redirect_uris": ["http://user:pass@127.0.0.1:9/cb"]},
         {"redirect_uris": []},
         {"scopes": []},
         {"scopes": ["contacts.admin"]},
@@ -244,6 +247,9 @@ def test_invalid_client_registrations_are_400(tenant, change) -> None:
     }
     response = tenant.post("/oauth-clients", json=body)
     assert response.status_code == 400, response.text
+    fields = {d.get("field") for d in response.json()["error"].get("details") or []}
+    if change.get("redirect_uris"):
+        assert fields == {"redirect_uris.0"}, response.text
 
 
 def test_an_oauth_token_cannot_manage_credentials(client, tenant) -> None:
