@@ -23,12 +23,12 @@ from rolodex.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from rolodex.events.models import Event
 from rolodex.events.outbox import NewEvent, origin_of
 from rolodex.ids import is_valid_id
+from rolodex.net.addresses import literal_refusal
 from rolodex.preconditions import Precondition
 from rolodex.records import get_record, soft_delete
 from rolodex.schemas import dump
 from rolodex.webhooks import secrets
 from rolodex.webhooks.fanout import publish
-from rolodex.webhooks.guard import literal_refusal
 from rolodex.webhooks.kinds import WEBHOOK_DELIVERY, WEBHOOK_ENDPOINT
 from rolodex.webhooks.models import DEAD, PENDING, WebhookDelivery, WebhookEndpoint
 from rolodex.webhooks.schemas import WebhookEndpointOut, WebhookEndpointWrite

@@ -39,9 +39,9 @@ from rolodex.db import unit_of_work, utcnow
 from rolodex.events.models import Event
 from rolodex.events.outbox import NewEvent, origin_of
 from rolodex.ids import PREFIXES, new_id
+from rolodex.net.outbound import DestinationRefused, transport
 from rolodex.webhooks import signing
 from rolodex.webhooks.fanout import publish
-from rolodex.webhooks.guard import DestinationRefused, check_destination
 from rolodex.webhooks.models import (
     DEAD,
     PENDING,
@@ -147,12 +147,14 @@ class DeliveryWorker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
 
     def client(self) -> httpx.AsyncClient:
-        """The HTTP client deliveries are sent with (no redirects followed)."""
+        """The HTTP client deliveries are sent with: no redirects followed, connections
+        only to the public addresses it checked (unless private ones are allowed)."""
+        limits = httpx.Limits(max_connections=self.settings.worker_batch * 2)
         return httpx.AsyncClient(
             timeout=self.settings.webhooks_timeout_seconds,
             follow_redirects=False,
             trust_env=False,
-            limits=httpx.Limits(max_connections=self.settings.worker_batch * 2),
+            transport=transport(limits, self.settings.webhooks_allow_private),
         )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -323,7 +325,6 @@ class DeliveryWorker:
         status: int | None = None
         error: str | None = None
         try:
-            await check_destination(job.url, self.settings.webhooks_allow_private)
             headers = signing.headers(job.secrets, job.event_id, int(time.time()), job.payload)
             headers["content-type"] = "application/json"
             headers["user-agent"] = f"Rolodex-Webhooks/{__version__}"
@@ -333,7 +334,7 @@ class DeliveryWorker:
                 status = response.status_code
         except DestinationRefused as exc:
             error = str(exc)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         duration_ms = int((time.monotonic() - started) * 1000)
         return Outcome(job, status, error[:500] if error else None, duration_ms)

@@ -1,0 +1,1 @@
+"""Outbound connections: which hosts Rolodex may call, and calling only those."""
