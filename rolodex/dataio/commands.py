@@ -36,6 +36,14 @@ ApiKeyOption = Annotated[
     typer.Option("--api-key", envvar="ROLODEX_API_KEY", help="An API key (rdx_k_…)."),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+FormulaEscape = Annotated[
+    bool,
+    typer.Option(
+        "--formula-escape/--no-formula-escape",
+        help="CSV: a ' before cells a spreadsheet would run as formulas (=, +, -, @, tab, "
+        "CR) on export, stripped again on import. Turn off for machine consumers.",
+    ),
+]
 TIMEOUT = 300.0
 TABLE_COLUMNS = ("id", "name", "email", "phone", "tags", "updated_at")
 
@@ -242,6 +250,7 @@ def import_contacts_command(
     ] = CONCURRENCY,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    formula_escape: FormulaEscape = True,
 ) -> None:
     """Import contacts; rows repeating an email of an earlier row are rejected."""
     with _failures():
@@ -249,7 +258,7 @@ def import_contacts_command(
             raise ValueError(f"{file} is not a readable file")
         fmt = format_of(str(file), file_format.value if file_format else None)
         client = _client(url, api_key)
-        opened = open_rows(file, fmt, parse_mapping(map_ or []))
+        opened = open_rows(file, fmt, parse_mapping(map_ or []), formula_escape=formula_escape)
         with _progress(progress) as bar:
             task = bar.add_task("dry run" if dry_run else "importing", total=None)
             result = import_contacts(
@@ -299,6 +308,7 @@ def export_command(
         bool, typer.Option(help="Include deleted records (with deleted_at).")
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    formula_escape: FormulaEscape = True,
 ) -> None:
     """Export every record of a kind, oldest change first."""
     with _failures():
@@ -321,6 +331,7 @@ def export_command(
                 file_format=fmt,
                 updated_after=updated_after,
                 include_deleted=include_deleted,
+                formula_escape=formula_escape,
                 on_start=lambda total: bar.update(task, total=total),
                 on_progress=lambda rows: bar.update(task, completed=rows),
             )

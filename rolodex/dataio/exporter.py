@@ -60,10 +60,15 @@ def export(
     file_format: Literal["csv", "jsonl"],
     updated_after: str | None = None,
     include_deleted: bool = False,
+    formula_escape: bool = True,
     on_start: Callable[[int], None] = lambda total: None,
     on_progress: Callable[[int], None] = lambda rows: None,
 ) -> ExportReport:
-    """Write every record of ``kind`` (changed after ``updated_after``) to ``out``."""
+    """Write every record of ``kind`` (changed after ``updated_after``) to ``out``.
+
+    In CSV, ``formula_escape`` quotes cells a spreadsheet would run as formulas
+    (:func:`~rolodex.dataio.formats.escape_formula`); JSON Lines is written as it is.
+    """
     pager = collection_of(client, kind).list(
         per_page=PER_PAGE,
         sort="updated_at",
@@ -83,7 +88,7 @@ def export(
         for record in page.data:
             data = record.model_dump(mode="json")
             if writer is not None:
-                writer.writerow(flatten(data, columns))
+                writer.writerow(flatten(data, columns, formula_escape=formula_escape))
             else:
                 out.write(json.dumps(data, ensure_ascii=False) + "\n")
             newest = data.get("updated_at") or newest

@@ -7,7 +7,11 @@ CSV conventions, the same for import and export:
 - ``address.line1`` … ``address.country`` hold the address;
 - ``tags`` holds tag names separated by commas, or a JSON array when a name has a comma;
 - ``custom_fields`` holds a JSON object; ``custom_fields.<key>`` columns add text values;
-- booleans are ``true``/``false`` (``1``/``0``, ``yes``/``no`` accepted on import).
+- booleans are ``true``/``false`` (``1``/``0``, ``yes``/``no`` accepted on import);
+- a cell a spreadsheet would run as a formula (one that begins with ``=``, ``+``, ``-``,
+  ``@``, a tab or a carriage return) is written with a ``'`` in front, and so is a cell
+  that begins with ``'`` followed by such a cell, so that reading strips exactly the
+  quotes writing added (see :func:`escape_formula`). Both sides can turn it off.
 """
 
 from __future__ import annotations
@@ -49,6 +53,32 @@ CONTACT_FIELDS = (
     "custom_fields",
 )
 READ_ONLY = ("id", "object", "name", "created_at", "updated_at", "deleted_at")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_QUOTE = "'"
+
+
+def _runs_as_formula(text: str) -> bool:
+    """Whether a cell needs the quote: it starts a formula, or it is quoted already
+    (``'`` followed by a cell that needs the quote) and must keep reading back as such."""
+    while text.startswith(FORMULA_QUOTE):
+        text = text[1:]
+    return text.startswith(FORMULA_STARTS)
+
+
+def escape_formula(text: str) -> str:
+    """A cell that no spreadsheet runs as a formula: ``'`` in front of one that would.
+
+    ``'=1+1`` is itself quoted again (``''=1+1``), so :func:`unescape_formula` can tell a
+    quote it must strip from one that belongs to the value.
+    """
+    return FORMULA_QUOTE + text if _runs_as_formula(text) else text
+
+
+def unescape_formula(text: str) -> str:
+    """The value :func:`escape_formula` wrote ``text`` for."""
+    if text.startswith(FORMULA_QUOTE) and _runs_as_formula(text[1:]):
+        return text[1:]
+    return text
 
 
 class FormatError(Exception):
@@ -167,11 +197,12 @@ def _set(item: dict[str, Any], target: str, value: str, row: Row) -> None:
 
 
 def read_csv(
-    path: Path, mapping: dict[str, str], fields: tuple[str, ...]
+    path: Path, mapping: dict[str, str], fields: tuple[str, ...], *, formula_escape: bool = True
 ) -> tuple[int, Iterator[Row]]:
     """The number of physical lines (for progress) and the file's rows, one by one.
     A row that is not valid UTF-8, or has more or fewer cells than the header, is rejected
-    with its line number; the others go on."""
+    with its line number; the others go on. With ``formula_escape`` the quote that
+    :func:`escape_formula` put before a cell is taken off again."""
     raw = path.read_bytes()
     text = raw.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
@@ -211,7 +242,7 @@ def read_csv(
                 item: dict[str, Any] = {}
                 row.item = item
                 for target, cell in zip(targets, cells, strict=True):
-                    _set(item, target, cell, row)
+                    _set(item, target, unescape_formula(cell) if formula_escape else cell, row)
                 if item.get("address") == {}:
                     item["address"] = None  # every part empty: no address
                 if row.item is not None and not any(v not in (None, {}) for v in item.values()):
@@ -255,15 +286,19 @@ def read_jsonl(
     return len(physical), rows()
 
 
-def flatten(record: dict[str, Any], columns: list[str]) -> list[str]:
-    """A record as CSV cells in ``columns`` order (see the module's conventions)."""
+def flatten(
+    record: dict[str, Any], columns: list[str], *, formula_escape: bool = True
+) -> list[str]:
+    """A record as CSV cells in ``columns`` order (see the module's conventions); with
+    ``formula_escape``, no cell runs as a formula in a spreadsheet."""
     cells = []
     for column in columns:
         head, _, tail = column.partition(".")
         value = (
             (record.get(head) or {}).get(tail) if head == "address" and tail else record.get(column)
         )
-        cells.append(_cell(column, value))
+        cell = _cell(column, value)
+        cells.append(escape_formula(cell) if formula_escape else cell)
     return cells
 
 

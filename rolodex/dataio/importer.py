@@ -85,12 +85,19 @@ def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
 
 
 def open_rows(
-    path: Path, file_format: Literal["csv", "jsonl"], mapping: dict[str, str]
+    path: Path,
+    file_format: Literal["csv", "jsonl"],
+    mapping: dict[str, str],
+    *,
+    formula_escape: bool = True,
 ) -> tuple[int, Iterator[Row]]:
     """The file's number of lines and its rows; a file that cannot be read at all (no
-    header, unmapped columns) raises :class:`~rolodex.dataio.formats.FormatError` here."""
-    reader = read_csv if file_format == "csv" else read_jsonl
-    return reader(path, mapping, CONTACT_FIELDS)
+    header, unmapped columns) raises :class:`~rolodex.dataio.formats.FormatError` here.
+    ``formula_escape`` (CSV only): strip the quotes an export put before formula-like
+    cells."""
+    if file_format == "csv":
+        return read_csv(path, mapping, CONTACT_FIELDS, formula_escape=formula_escape)
+    return read_jsonl(path, mapping, CONTACT_FIELDS)
 
 
 def import_contacts(

@@ -215,6 +215,9 @@ def test_import_and_export_round_trip_every_field_and_upsert_twice_changes_nothi
                 assert json.loads(got[column]) == json.loads(value), column
             elif column == "tags":
                 assert sorted(got[column].split(",")) == sorted(value.split(",")), column
+            elif column in ("phone", "mobile_phone"):
+                # "+49 …" would run as a formula in a spreadsheet: quoted on export.
+                assert got[column] == f"'{value}", (column, got[column], value)
             else:
                 assert got[column] == value, (column, got[column], value)
         assert got["id"].startswith("cnt_") and got["owner_id"] == tenant.user_id
@@ -400,3 +403,74 @@ def test_export_every_kind_and_incrementally(
         rolodex(live_server, tenant, "export", "notes", "-", "--format", "jsonl", cwd=tmp_path)
     )
     assert json.loads(stdout.splitlines()[0])["body"] == "Met, ✓"
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_export_quotes_cells_a_spreadsheet_would_run_and_import_strips_the_quotes(
+    live_server: LiveServer, tenant: Tenant, tmp_path: Path
+) -> None:
+    """Names, titles, tags, custom fields, phone numbers, company names and note bodies
+    that begin like a formula are written with a ' in front; importing the file gives back
+    exactly what was exported (a value that itself begins with ' keeps its quote)."""
+    company = tenant.post("/companies", json={"name": '=HYPERLINK("http://x","y")'})
+    assert company.status_code == 201, company.text
+    body = {
+        "first_name": "=1+1",
+        "last_name": "'=already quoted",
+        "email": f"formula-{secrets.token_hex(3)}@example.com",
+        "phone": "+49 30 123456",
+        "job_title": "@SUM(A1:A9)",
+        "title": "-2+3",
+        "description": "''+two quotes",
+        "tags": ["+vip", "=cmd|' /C calc'!A0"],
+        "custom_fields": {"note": "-10", "plain": "fine"},
+        "company_id": company.json()["data"]["id"],
+    }
+    contact = tenant.post("/contacts", json=body)
+    assert contact.status_code == 201, contact.text
+    contact_id = contact.json()["data"]["id"]
+    note = tenant.post(f"/contacts/{contact_id}/notes", json={"body": "@here call back"})
+    assert note.status_code == 201, note.text
+
+    for kind in ("contacts", "companies", "notes"):
+        target = tmp_path / f"{kind}.csv"
+        ok(rolodex(live_server, tenant, "export", kind, str(target), cwd=tmp_path))
+        cells = [cell for row in read_csv(target) for cell in row.values()]
+        assert not [c for c in cells if c.startswith(FORMULA_STARTS)], (kind, cells)
+    row = read_csv(tmp_path / "contacts.csv")[0]
+    assert row["first_name"] == "'=1+1"
+    assert row["last_name"] == "''=already quoted"
+    assert row["phone"] == "'+49 30 123456"
+    assert row["job_title"] == "'@SUM(A1:A9)" and row["title"] == "'-2+3"
+    assert row["description"] == "'" + "''+two quotes"
+    assert row["tags"].startswith("'")
+    assert read_csv(tmp_path / "companies.csv")[0]["name"].startswith("'=HYPERLINK(")
+    assert read_csv(tmp_path / "notes.csv")[0]["body"] == "'@here call back"
+
+    # The exported file imported back changes nothing: the quotes are stripped exactly.
+    before = audit_count(tenant)
+    again = import_report(live_server, tenant, tmp_path / "contacts.csv", tmp_path)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1), again
+    assert audit_count(tenant) == before
+
+    # For machine consumers: the values as they are, and read back as they are.
+    raw = tmp_path / "raw.csv"
+    args = ("export", "contacts", str(raw), "--no-formula-escape")
+    ok(rolodex(live_server, tenant, *args, cwd=tmp_path))
+    row = read_csv(raw)[0]
+    assert (row["first_name"], row["last_name"], row["phone"]) == (
+        "=1+1",
+        "'=already quoted",
+        "+49 30 123456",
+    )
+    third = import_report(live_server, tenant, raw, tmp_path, "--no-formula-escape")
+    assert (third["created"], third["updated"], third["unchanged"]) == (0, 0, 1), third
+    assert audit_count(tenant) == before
+    fetched = tenant.get(f"/contacts/{contact_id}").json()["data"]
+    for name, value in body.items():
+        if name == "tags":
+            assert sorted(fetched[name]) == sorted(value)
+        else:
+            assert fetched[name] == value, name
