@@ -89,6 +89,9 @@ class ResourceKind:
     """Whether it carries tags (and makes ``tags_added`` / ``tags_removed`` events)."""
     event_actions: tuple[str, ...] = ()
     """The actions its changes make events of (``created`` …); none when it makes none."""
+    managers_only: bool = False
+    """Whether only owners and admins (and account keys) may read it, whatever the scope;
+    a kind that lives under another inherits its parent's (see :attr:`for_managers`)."""
 
     @property
     def secret_fields(self) -> frozenset[str]:
@@ -111,6 +114,11 @@ class ResourceKind:
         """The OAuth scope family that guards it (``contacts`` → ``contacts.readonly`` and
         ``contacts.write``); a kind that lives under another shares its parent's."""
         return self.parent.scope if self.parent is not None else self.plural
+
+    @property
+    def for_managers(self) -> bool:
+        """Whether only owners and admins may read it: its own word, or its parent's."""
+        return self.managers_only or (self.parent is not None and self.parent.for_managers)
 
     @property
     def path(self) -> str:
@@ -292,6 +300,7 @@ AUDIT_ENTRY = ResourceKind(
     plural="audit_log",
     model=AuditEntry,
     out=AuditEntryOut,
+    managers_only=True,
     sorts=MappingProxyType({"created_at": AuditEntry.created_at}),
 )
 

@@ -6,7 +6,9 @@ from collections.abc import Iterable
 
 from rolodex.events.catalog import EVENT_TYPES
 
-_FAMILIES = frozenset(name.partition(".")[0] for name in EVENT_TYPES)
+FAMILIES: frozenset[str] = frozenset(name.partition(".")[0] for name in EVENT_TYPES)
+"""The kinds of resource events are about (``contact`` …): an event type's first part, and
+its ``resource_type``."""
 
 
 def check_pattern(pattern: str) -> str | None:
@@ -14,7 +16,7 @@ def check_pattern(pattern: str) -> str | None:
     if pattern == "*":
         return None
     family, sep, rest = pattern.partition(".")
-    if sep and rest == "*" and family in _FAMILIES:
+    if sep and rest == "*" and family in FAMILIES:
         return None
     if pattern in EVENT_TYPES:
         return None
@@ -33,3 +35,10 @@ def matches(pattern: str, event_type: str) -> bool:
 def matches_any(patterns: Iterable[str], event_type: str) -> bool:
     """Whether any of ``patterns`` selects ``event_type``."""
     return any(matches(pattern, event_type) for pattern in patterns)
+
+
+def families_of(pattern: str) -> frozenset[str]:
+    """The kinds of resource whose events a valid ``pattern`` selects: every one for ``*``."""
+    if pattern == "*":
+        return FAMILIES
+    return frozenset({pattern.partition(".")[0]})

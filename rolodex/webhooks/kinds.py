@@ -19,6 +19,7 @@ WEBHOOK_ENDPOINT = ResourceKind(
     plural="webhooks",
     model=WebhookEndpoint,
     out=WebhookEndpointWithSecret,
+    managers_only=True,
     sorts=MappingProxyType(
         {"created_at": WebhookEndpoint.created_at, "updated_at": WebhookEndpoint.updated_at}
     ),

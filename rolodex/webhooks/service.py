@@ -1,7 +1,9 @@
 """Webhook endpoints: create, change, rotate the secret, ping, and replay deliveries.
 
 Only owners and admins manage webhooks: an endpoint receives every change of the
-account, whoever made it.
+account, whoever made it. Whoever sets an endpoint's URL or events must also be allowed to
+read every event type it subscribes to (:func:`rolodex.events.access.check_subscription`);
+deliveries then follow the endpoint, which belongs to the account, not to a credential.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from rolodex.audit.capture import context_of, record
 from rolodex.config import Settings
 from rolodex.db import utcnow
 from rolodex.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
+from rolodex.events.access import check_subscription
 from rolodex.events.models import Event
 from rolodex.events.outbox import NewEvent, origin_of
 from rolodex.ids import is_valid_id
@@ -80,6 +83,7 @@ async def create_endpoint(
     """A new endpoint and its secret (shown to the client this once)."""
     require_manager(principal)
     _check_url(body.url, settings)
+    check_subscription(principal, body.events)
     secret = secrets.new_secret()
     endpoint = WebhookEndpoint(
         id=WEBHOOK_ENDPOINT.new_id(),
@@ -117,6 +121,9 @@ async def update_endpoint(
             raise ValidationFailed.field(required, "may not be null")
     if "url" in values:
         _check_url(values["url"], settings)
+    if "url" in values or "events" in values:
+        # Pointing an endpoint elsewhere hands its events to the new URL: the same rule.
+        check_subscription(principal, values.get("events") or endpoint.events)
     if values.get("enabled") is None:
         values.pop("enabled", None)
     if values.get("enabled") is True and not endpoint.enabled:

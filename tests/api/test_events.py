@@ -6,7 +6,8 @@ import asyncio
 import threading
 from typing import Any
 
-from tests.conftest import Tenant
+from tests.api.test_tenant_isolation import oauth_token
+from tests.conftest import API, Tenant
 from tests.feed_walk import walk_during_writes
 
 
@@ -125,6 +126,47 @@ def test_read_only_keys_read_the_feed(tenant: Tenant) -> None:
     response = tenant.get("/events", key=tenant.new_key("read_only"))
     assert response.status_code == 200
     assert len(response.json()["data"]) == 1
+
+
+def test_a_token_sees_only_the_events_of_resources_it_may_read(client: Any, tenant: Tenant) -> None:
+    contact = tenant.post("/contacts", json={"first_name": "Ada", "email": "ada@example.com"})
+    tenant.post("/companies", json={"name": "Acme"})
+    contact_event = _feed(tenant, type="contact.*")[0]["id"]
+    for scopes, seen in (
+        (["events.readonly"], []),
+        (["events.readonly", "companies.readonly"], ["company.created"]),
+        (["events.readonly", "contacts.write"], ["contact.created"]),
+    ):
+        headers = {"Authorization": f"Bearer {oauth_token(client, tenant, scopes)}"}
+        for query in ({}, {"type": "contact.*"}, {"type": "*"}):
+            response = client.get(f"{API}/events", params=query, headers=headers)
+            assert response.status_code == 200, response.text
+            types = [event["type"] for event in response.json()["data"]]
+            assert set(types) == {
+                t for t in seen if query != {"type": "contact.*"} or t.startswith("contact.")
+            }, (scopes, query)
+            assert ("ada@example.com" in response.text) == ("contact.created" in types)
+        one = client.get(f"{API}/events/{contact_event}", headers=headers)
+        assert one.status_code == (200 if "contact.created" in seen else 404), scopes
+    assert contact.status_code == 201
+
+
+def test_a_member_sees_no_webhook_endpoint_events(tenant: Tenant) -> None:
+    endpoint = tenant.post(
+        "/webhooks", json={"url": "https://hooks.example.com/in?token=t0k", "events": ["*"]}
+    ).json()["data"]
+    ping = tenant.post(f"/webhooks/{endpoint['id']}/ping").json()["data"]
+    tenant.post("/contacts", json={"first_name": "Seen"})
+    _, member = tenant.add_user(role="member")
+    assert tenant.get("/webhooks", key=member).status_code == 403
+    response = tenant.get("/events", params={"type": "webhook_endpoint.*"}, key=member)
+    assert response.status_code == 200
+    assert response.json()["data"] == [] and "t0k" not in response.text
+    everything = tenant.get("/events", key=member).json()["data"]
+    assert [event["type"] for event in everything] == ["contact.created"]
+    assert tenant.get(f"/events/{ping['id']}", key=member).status_code == 404
+    _, admin = tenant.add_user(role="admin")
+    assert tenant.get(f"/events/{ping['id']}", key=admin).status_code == 200
 
 
 def test_feed_read_with_its_cursor_during_writes_returns_every_event_once(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from rolodex.app import create_app
 from rolodex.config import Settings
+from tests.api.test_tenant_isolation import oauth_token
 from tests.conftest import API, Tenant
 from tests.webhooks.conftest import create_endpoint, deliveries
 
@@ -157,3 +159,35 @@ def test_replaying_a_pending_delivery_is_refused(tenant: Tenant) -> None:
     pending = deliveries(tenant, target["id"])[0]
     replay = tenant.post(f"/webhooks/{target['id']}/deliveries/{pending['id']}/replay")
     assert replay.status_code == 422
+
+
+@pytest.mark.parametrize("pattern", ["*", "contact.*", "contact.created", "task.completed"])
+def test_webhooks_write_alone_cannot_subscribe_to_records(
+    client: TestClient, tenant: Tenant, pattern: str
+) -> None:
+    token = oauth_token(client, tenant, ["webhooks.write"])
+    body = {"url": "https://hooks.example.com/x", "events": ["webhook_endpoint.*", pattern]}
+    made = client.post(f"{API}/webhooks", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert made.status_code == 403, made.text
+    error = made.json()["error"]
+    assert error["code"] == "FORBIDDEN"
+    assert [d["field"] for d in error["details"]] and {d["field"] for d in error["details"]} == {
+        "events.1"
+    }
+    assert "contacts.readonly" in error["details"][0]["message"]
+
+
+def test_pointing_an_endpoint_elsewhere_needs_to_read_what_it_receives(
+    client: TestClient, tenant: Tenant
+) -> None:
+    created = create_endpoint(tenant, URL, ["*"])
+    token = oauth_token(client, tenant, ["webhooks.write", "contacts.readonly"])
+    headers = {"Authorization": f"Bearer {token}"}
+    path = f"{API}/webhooks/{created['id']}"
+    moved = client.patch(path, json={"url": "https://attacker.example.com/"}, headers=headers)
+    assert moved.status_code == 403, moved.text
+    assert moved.json()["error"]["details"][0]["field"] == "events.0"
+    narrowed = {"url": "https://attacker.example.com/", "events": ["contact.*"]}
+    assert client.patch(path, json=narrowed, headers=headers).status_code == 200
+    # what does not choose where events go needs no more than the webhooks scope
+    assert client.patch(path, json={"enabled": False}, headers=headers).status_code == 200
