@@ -11,7 +11,9 @@ of any other kind is 404, and that subscribing to any other kind's events is 403
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rolodex.events.catalog import EVENT_TYPES
@@ -165,3 +167,13 @@ def test_no_credential_sees_data_of_a_kind_it_may_not_read(client, tenant) -> No
     # The walk proved something: narrow credentials could subscribe to what they may read.
     assert ("contacts.readonly webhooks.write", ("task.completed",)) in subscribed
     assert ("webhooks.write", ("webhook_endpoint.*",)) in subscribed
+
+
+def test_every_scope_a_client_may_register_is_documented(client) -> None:
+    """docs/identity.md lists, in its scope table, exactly the scopes registration accepts."""
+    text = (Path(__file__).parents[2] / "docs" / "identity.md").read_text()
+    section = text.split("### Scopes", 1)[1].split("\n### ", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z_]+\.(?:readonly|write))` \|", section, re.M))
+    assert documented == set(client.app.state.oauth_scopes)
+    metadata = client.get("/.well-known/oauth-authorization-server").json()
+    assert set(metadata["scopes_supported"]) == documented
