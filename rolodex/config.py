@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_echo: bool = False
+    db_busy_timeout_seconds: float = Field(
+        default=15,
+        ge=0,
+        le=300,
+        description="SQLite: how long a request waits for the write lock before a 503.",
+    )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     api_key_touch_seconds: int = Field(
         default=60, ge=0, description="How often a key's last_used_at is written at most."

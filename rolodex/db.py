@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Insert, MetaData, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -66,9 +68,11 @@ def make_engine(settings: Settings) -> AsyncEngine:
     """An async engine for the configured database.
 
     On SQLite, every transaction takes the write lock when it begins
-    (``BEGIN IMMEDIATE``), so concurrent requests queue on ``busy_timeout`` instead of
-    failing when a read would have to be upgraded to a write. The embedded default
-    trades read concurrency for that; PostgreSQL is the choice for heavy traffic.
+    (``BEGIN IMMEDIATE``), so concurrent requests queue on ``busy_timeout``
+    (``db_busy_timeout_seconds``) instead of failing when a read would have to be upgraded
+    to a write; one that still finds the lock taken is answered 503
+    (:func:`is_contention`). The embedded default trades read concurrency for that;
+    PostgreSQL is the choice for heavy traffic.
     """
     url = settings.database_url
     kwargs: dict[str, Any] = {"echo": settings.db_echo, "pool_pre_ping": not settings.is_sqlite}
@@ -76,17 +80,33 @@ def make_engine(settings: Settings) -> AsyncEngine:
         kwargs.update(pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
     engine = create_async_engine(url, **kwargs)
     if settings.is_sqlite:
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout_ms=round(settings.db_busy_timeout_seconds * 1000))
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+_CONTENTION_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+"""PostgreSQL's serialization failure, deadlock and lock not available."""
+
+
+def is_contention(exc: BaseException) -> bool:
+    """Whether a database error means "busy, try again": SQLite's write lock could not be
+    had within the busy timeout, or PostgreSQL gave up on a lock or a serialization."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    original = exc.orig
+    if getattr(original, "sqlstate", None) in _CONTENTION_SQLSTATES:
+        return True
+    message = str(original).lower()
+    return "database is locked" in message or "database table is locked" in message
+
+
+def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms:d}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -94,6 +114,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def insert_skipping_conflicts(session: AsyncSession, table: Table) -> Insert:
+    """An INSERT into ``table`` that skips each row a unique index refuses (``ON CONFLICT
+    DO NOTHING``, on SQLite as on PostgreSQL); with ``RETURNING``, only the rows it
+    inserted come back."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement: Insert = dialect.insert(table).on_conflict_do_nothing()
+    return statement
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

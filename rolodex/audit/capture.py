@@ -13,7 +13,8 @@ in one request has one ``contact.created`` row whose ``changes`` hold the final 
 The public API, for code outside this module:
 
 - :func:`record` — a change the ORM does not see (a rotated secret, a ping);
-  :func:`record_tags` — a record's tag list changed (tag links live in link tables).
+  :func:`record_tags` — a record's tag list changed (tag links live in link tables);
+  :func:`record_created` — a row a bulk ``INSERT`` wrote, now loaded.
 - :func:`take_changes` — what the request changed so far, one :class:`Change` per row,
   each handed out once (the outbox turns them into events).
 - :func:`discard_rolled_back` — forget the rows a rolled-back SAVEPOINT wrote.
@@ -206,6 +207,18 @@ def record_tags(
     record(session, f"{resource_type}.{verb}", resource_type, resource_id, {"tags": [old, new]})
 
 
+def record_created(session: AsyncSession | Session, obj: Any) -> None:
+    """Audit ``obj``, loaded, as created: for rows a bulk ``INSERT`` wrote, which no flush
+    shows the capture. The row is the one a flush of the new object would have written.
+    Without a bound context it does nothing."""
+    context = context_of(session)
+    resource_type = resource_type_of(obj)
+    if context is None or resource_type is None:
+        return
+    changes = _created_changes(obj)
+    _write(session, context, f"{resource_type}.created", resource_type, obj.id, changes)
+
+
 def take_changes(session: AsyncSession | Session) -> list[Change]:
     """The changes this request made that were not taken before, in the order they were
     first recorded; each row is handed out once. Flush first to see the latest changes.
@@ -343,10 +356,7 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -
     if context is None:
         return
     for obj in list(session.new):
-        resource_type = resource_type_of(obj)
-        if resource_type is not None:
-            changes = _created_changes(obj)
-            _write(session, context, f"{resource_type}.created", resource_type, obj.id, changes)
+        record_created(session, obj)
     for obj in list(session.dirty):
         resource_type = resource_type_of(obj)
         if resource_type is None or not session.is_modified(obj, include_collections=False):

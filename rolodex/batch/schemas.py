@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rolodex.http.errors import ErrorDetail
 from rolodex.validation import Bool
 
 MAX_ITEMS = 250
+MAX_TAG_NAMES = 1000
+"""Distinct tag names (in any case) one batch may name across its items. Each item may
+name up to 100 (as the single-item route); the bound keeps the tags one request may create,
+and so the time it holds the database, small."""
 Mode = Literal["create", "upsert"]
 MatchOn = Literal["email", "id"]
 ItemStatus = Literal["created", "updated", "unchanged", "error"]
@@ -38,8 +42,27 @@ class BatchRequest(BaseModel):
     items: list[dict[str, Any]] = Field(
         min_length=1,
         max_length=MAX_ITEMS,
-        description="The records, as the single-item POST (or PATCH, for updates) takes them.",
+        description="The records, as the single-item POST (or PATCH, for updates) takes "
+        f"them. Together they may name at most {MAX_TAG_NAMES} distinct tags.",
     )
+
+    @field_validator("items")
+    @classmethod
+    def _bounded_tags(cls, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """At most :data:`MAX_TAG_NAMES` distinct tag names across the items."""
+        names = {
+            name.strip().lower()
+            for item in items
+            if isinstance(item.get("tags"), list)
+            for name in item["tags"]
+            if isinstance(name, str)
+        }
+        if len(names) > MAX_TAG_NAMES:
+            raise ValueError(
+                f"the items name {len(names)} distinct tags; one batch may name at most "
+                f"{MAX_TAG_NAMES} (split it into smaller batches)"
+            )
+        return items
 
 
 class ItemError(BaseModel):

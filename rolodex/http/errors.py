@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from rolodex.db import is_contention
 from rolodex.errors import (
     Conflict,
     Detail,
@@ -110,6 +111,14 @@ class RateLimited(ApiError):
     status, code = 429, "RATE_LIMITED"
 
 
+class ServiceUnavailable(ApiError):
+    status, code = 503, "SERVICE_UNAVAILABLE"
+
+
+BUSY_RETRY_AFTER_SECONDS = 1
+"""What ``Retry-After`` says when the database was too busy to take the request."""
+
+
 NATIVE_STATUS: dict[type[DomainError], tuple[int, str]] = {
     ValidationFailed: (400, "VALIDATION_ERROR"),
     Forbidden: (403, "FORBIDDEN"),
@@ -127,6 +136,7 @@ _CODES_BY_STATUS: dict[int, str] = {
         for cls in (Unauthorized, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType)
     },
     RateLimited.status: RateLimited.code,
+    ServiceUnavailable.status: ServiceUnavailable.code,
 }
 _DEFAULT_MESSAGES = {
     400: "The request is not valid",
@@ -177,6 +187,12 @@ def failure_of(exc: Exception, request_id: str | None = None) -> Failure:
     elif isinstance(exc, IntegrityError):
         log.info("integrity error turned into 409: %s", type(exc).__name__)
         exc = Conflict("The change conflicts with existing data")
+    elif is_contention(exc):
+        log.warning("database busy in request %s: answered 503", request_id)
+        exc = ServiceUnavailable(
+            "The database is busy; retry the request after Retry-After seconds",
+            headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, DomainError):
         status, code = native_status(exc)
         return Failure(status, code, exc.message, exc.details)
@@ -273,4 +289,6 @@ ERROR_RESPONSES: dict[int, str] = {
     429: "The credential's rate limit is used up; retry after `Retry-After` seconds "
     "(`RATE_LIMITED`).",
     500: "An unexpected error; the body never shows a trace (`INTERNAL_ERROR`).",
+    503: "The database was too busy to take the request; retry after `Retry-After` seconds "
+    "(`SERVICE_UNAVAILABLE`).",
 }

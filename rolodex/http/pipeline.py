@@ -130,7 +130,7 @@ class ApiRoute(APIRoute):
         extra.setdefault("security", SECURITY)
         extra["parameters"] = [*extra.get("parameters", []), *request_headers(methods, single)]
         kwargs["openapi_extra"] = extra
-        statuses = [400, 401, 403, 404, 429, 500]
+        statuses = [400, 401, 403, 404, 429, 500, 503]
         if writes:
             statuses += [409, 413, 415, 422]
         responses = {k: dict(v) for k, v in (kwargs.get("responses") or {}).items()}

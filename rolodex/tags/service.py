@@ -10,22 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, Table, delete, func, insert, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from rolodex.accounts.principal import Principal
-from rolodex.audit.capture import is_recording, record_tags, tag_list
-from rolodex.db import utcnow
+from rolodex.audit.capture import is_recording, record_created, record_tags, tag_list
+from rolodex.db import insert_skipping_conflicts, utcnow
 from rolodex.errors import Conflict
 from rolodex.kinds import TAG
 from rolodex.preconditions import Precondition
 from rolodex.records import apply, changes_of, get_of_kind, require_present, soft_delete
 from rolodex.tags.models import Tag, company_tags, contact_tags
 from rolodex.tags.schemas import TagWrite
+
+TAGS = cast(Table, Tag.__table__)
+"""The tag table, for bulk statements."""
 
 
 async def get_tag(session: AsyncSession, principal: Principal, tag_id: str, **kw: Any) -> Tag:
@@ -163,45 +165,48 @@ async def tags_by_name(
     session: AsyncSession, account_id: str, names: Iterable[str]
 ) -> dict[str, Tag]:
     """The account's tags with these names by lower-cased name, creating those that do not
-    exist; one query for all that do.
+    exist: one query for those that do, one multi-row insert for all that do not (each
+    audited as ``tag.created``, as a tag made through ``POST /tags`` is), one query for
+    what the insert made.
 
-    Two requests creating the same new tag at once both end with the one tag: the loser
-    of the race finds the winner's row.
+    The insert skips a name another request created meanwhile (``ON CONFLICT DO
+    NOTHING``, on the unique index of lower-cased live names); the query after it finds
+    that request's row, so both end with the one tag.
     """
     wanted = {name.lower(): name for name in names}
     if not wanted:
         return {}
-    found = {
-        tag.name.lower(): tag
-        for tag in await session.scalars(
-            select(Tag).where(
-                Tag.account_id == account_id,
-                func.lower(Tag.name).in_(list(wanted)),
-                Tag.deleted_at.is_(None),
-            )
-        )
-    }
-    for lowered, name in wanted.items():
-        if lowered in found:
-            continue
-        tag = Tag(id=TAG.new_id(), account_id=account_id, name=name)
-        try:
-            async with session.begin_nested():
-                session.add(tag)
-                await session.flush()
-        except IntegrityError:
-            existing = await session.scalar(
-                select(Tag).where(
-                    Tag.account_id == account_id,
-                    func.lower(Tag.name) == lowered,
-                    Tag.deleted_at.is_(None),
-                )
-            )
-            if existing is None:
-                raise
-            tag = existing
+    found = {tag.name.lower(): tag for tag in await _live_named(session, account_id, wanted)}
+    missing = {lowered: name for lowered, name in wanted.items() if lowered not in found}
+    if not missing:
+        return found
+    rows = [{"id": TAG.new_id(), "account_id": account_id, "name": n} for n in missing.values()]
+    inserted = set(
+        await session.scalars(insert_skipping_conflicts(session, TAGS).returning(TAGS.c.id), rows)
+    )
+    made = {tag.name.lower(): tag for tag in await _live_named(session, account_id, missing)}
+    for lowered in missing:
+        tag = made.get(lowered)
+        if tag is None:
+            raise Conflict(f"The tag {missing[lowered]!r} could not be created")
+        if tag.id in inserted:
+            record_created(session, tag)
         found[lowered] = tag
     return found
+
+
+async def _live_named(
+    session: AsyncSession, account_id: str, lowered: Iterable[str]
+) -> Sequence[Tag]:
+    """The account's live tags whose lower-cased name is one of ``lowered``."""
+    result = await session.scalars(
+        select(Tag).where(
+            Tag.account_id == account_id,
+            func.lower(Tag.name).in_(list(lowered)),
+            Tag.deleted_at.is_(None),
+        )
+    )
+    return result.all()
 
 
 @dataclass
