@@ -347,3 +347,29 @@ def test_a_batch_takes_a_few_statements_however_many_items(tenant) -> None:
     logged = tenant.get("/audit-log", params={"request_id": rid}).json()["meta"]["total"]
     assert logged == 250 + 4  # a row per contact and per new tag
     assert audit_rows(tenant, again.headers["X-Request-Id"]) == []
+
+
+def test_a_batch_naming_more_distinct_tags_than_allowed_is_400_and_writes_nothing(
+    tenant,
+) -> None:
+    from rolodex.batch.schemas import MAX_TAG_NAMES
+
+    names = [f"many-{i}" for i in range(MAX_TAG_NAMES + 1)]
+    items = [{"first_name": f"T{i}", "tags": names[i::20]} for i in range(20)]
+    response = batch(tenant, items)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    [detail] = error["details"]
+    assert detail["field"] == "items"
+    assert f"at most {MAX_TAG_NAMES}" in detail["message"]
+    assert tenant.get("/tags").json()["data"] == []
+
+    # The same names in other case count once; at the bound the batch is written.
+    names.pop()
+    items = [{"first_name": f"T{i}", "tags": names[i::20]} for i in range(20)]
+    items[0]["tags"] += [name.upper() for name in items[1]["tags"]]
+    assert len({n.lower() for item in items for n in item["tags"]}) == MAX_TAG_NAMES
+    response = batch(tenant, items)
+    assert response.status_code == 200, response.text
+    assert response.json()["meta"]["created"] == 20

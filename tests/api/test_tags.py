@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import httpx
+from sqlalchemy import event
 
 UNKNOWN_TAG = "tag_01jd6w3q0000000000000000zz"
 
@@ -193,3 +197,71 @@ def test_list_tags_filters_by_exact_name_any_case(tenant) -> None:
     assert listed["meta"]["total"] == 1
     by_name = tenant.get("/tags", params={"sort": "name", "order": "asc"}).json()["data"]
     assert [t["name"] for t in by_name] == ["vip", "vip-gold"]
+
+
+@contextmanager
+def statements_of(tenant) -> Iterator[list[str]]:
+    """The SQL statements the app sends while the block runs."""
+    engine = tenant.client.app.state.engine.sync_engine
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, _params, _context, _executemany) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_new_tags_of_a_request_are_created_in_bulk_and_each_audited(tenant) -> None:
+    names = [f"bulk-{secrets.token_hex(3)}-{i}" for i in range(200)]
+    items = [
+        {"first_name": f"B{i}", "tags": names[i * 50 : (i + 1) * 50] + names[:10]} for i in range(4)
+    ]
+    with statements_of(tenant) as statements:
+        response = tenant.post("/contacts/batch", json={"items": items})
+    assert response.status_code == 200, response.text
+    # One multi-row insert makes every new tag: no SAVEPOINT, no INSERT, per tag.
+    tag_inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO TAGS")]
+    assert len(tag_inserts) == 1, tag_inserts
+    assert sum("SAVEPOINT" in s.upper() for s in statements) <= 2
+    assert len(statements) < 40, len(statements)
+
+    rows = tenant.get(
+        "/audit-log",
+        params={"request_id": response.headers["X-Request-Id"], "per_page": 250},
+    ).json()["data"]
+    created = sorted(r["changes"]["name"][1] for r in rows if r["action"] == "tag.created")
+    assert created == sorted(names)
+    assert {r["action"] for r in rows} == {"tag.created", "contact.created"}
+    listed = tenant.get("/tags", params={"per_page": 250}).json()["data"]
+    assert sorted(t["name"] for t in listed) == sorted(names)
+
+
+def test_a_tag_another_request_created_meanwhile_is_found_not_duplicated(
+    tenant, monkeypatch
+) -> None:
+    from rolodex.tags import service
+
+    theirs = tenant.post("/tags", json={"name": "Raced"}).json()["data"]
+    live_named = service._live_named
+    calls = []
+
+    async def blind_first(session, account_id, lowered):
+        # The first look-up ran before the other request's tag existed.
+        calls.append(list(lowered))
+        return [] if len(calls) == 1 else await live_named(session, account_id, lowered)
+
+    monkeypatch.setattr(service, "_live_named", blind_first)
+    response = tenant.post("/contacts", json={"first_name": "R", "tags": ["raced", "Fresh"]})
+    assert response.status_code == 201, response.text
+    assert len(calls) == 2
+    assert response.json()["data"]["tags"] == ["Fresh", "Raced"]
+    raced = tenant.get("/tags", params={"name": "raced"}).json()["data"]
+    assert [t["id"] for t in raced] == [theirs["id"]]
+    rows = tenant.get("/audit-log", params={"request_id": response.headers["X-Request-Id"]}).json()[
+        "data"
+    ]
+    assert [r["changes"]["name"][1] for r in rows if r["action"] == "tag.created"] == ["Fresh"]
