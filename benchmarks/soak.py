@@ -253,8 +253,7 @@ def window_latency(record: dict[str, Any], first: bool, seconds: float) -> dict[
         return {"p50_ms": 0.0, "p99_ms": 0.0, "req_s": 0.0}
     count = max(1, round(seconds / record["bucket_seconds"]))
     keys = sorted(buckets)
-    # The last bucket is cut short by the stop: leave it out of the last window.
-    chosen = keys[:count] if first else keys[-count - 1 : -1] or keys[-count:]
+    chosen = keys[:count] if first else keys[-count:]
     times = [t for k in chosen for t in buckets[k]]
     return {
         "p50_ms": round(percentile(times, 0.50), 1),
@@ -377,6 +376,9 @@ def main() -> int:
             soak = run_locust(server.base, workdir, "soak", users, seconds, target / users,
                               accounts_file)  # fmt: skip
         alive = server.process.poll() is None
+        # Requests still in flight when the run time was up fall in buckets past its end.
+        last = seconds // soak["bucket_seconds"]
+        soak["buckets"] = {k: v for k, v in soak["buckets"].items() if int(k) < last}
     finally:
         if server is not None:
             server.stop()
