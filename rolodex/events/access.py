@@ -1,8 +1,8 @@
 """Who may see which events: the permission of the resource an event is about.
 
 An event's ``data`` is the resource as the API shows it, so an event is as secret as its
-resource. One rule, :func:`may_read`, says whether a principal may read resources of a
-kind by any route; the feed shows only the events of such kinds
+resource. One rule, :func:`rolodex.access.may_read`, says whether a principal may read resources
+of a kind by any route; the feed shows only the events of such kinds
 (:func:`readable_families`), and a webhook endpoint may subscribe only to event types of
 such kinds (:func:`check_subscription`).
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
+from rolodex.access import may_read, readable
 from rolodex.accounts.principal import READ_SUFFIX, Principal
 from rolodex.accounts.service import is_manager
 from rolodex.errors import Detail, Forbidden
@@ -25,18 +26,9 @@ EVENT_KINDS: Mapping[str, ResourceKind] = MappingProxyType(
 """The kinds events are about, by an event's ``resource_type``."""
 
 
-def may_read(principal: Principal, kind: ResourceKind) -> bool:
-    """Whether ``principal`` may read resources of ``kind``: its credential grants
-    ``<scope>.readonly``, and, for a kind only owners and admins see (webhook endpoints,
-    the audit log), it acts as one of them."""
-    if kind.for_managers and not is_manager(principal):
-        return False
-    return principal.allows(kind.scope + READ_SUFFIX)
-
-
 def readable_families(principal: Principal) -> frozenset[str]:
     """The ``resource_type`` of every event ``principal`` may see."""
-    return frozenset(name for name, kind in EVENT_KINDS.items() if may_read(principal, kind))
+    return readable(principal, EVENT_KINDS.values())
 
 
 def _refusal(principal: Principal, kind: ResourceKind) -> str:

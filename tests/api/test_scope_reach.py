@@ -1,12 +1,13 @@
 """May this credential see this data by any route? For every narrow credential, no route
 shows data of a kind it may not read: not the kind's own routes, not the event feed, and
-not a webhook subscribed to the kind's events.
+not a webhook subscribed to the kind's events, not the audit log.
 
 Each kind events are about gets one record holding a marker string. A credential may read
 a kind when its scopes grant ``<scope>.readonly`` (or ``.write``) and, for webhook
 endpoints, when it acts as an owner or admin; the walk checks that its own list route
 agrees, that the feed shows the markers of exactly the kinds it may read, that an event
-of any other kind is 404, and that subscribing to any other kind's events is 403.
+of any other kind is 404, that subscribing to any other kind's events is 403, and that
+the audit log (for those who may read it) shows the markers of exactly the readable kinds.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ MARKERS = {
     "webhook_endpoint": "leak-webhook-token",
 }
 FAMILIES = frozenset(MARKERS)
-FOR_MANAGERS = frozenset({"webhook_endpoint"})
+FOR_MANAGERS = frozenset({"webhook_endpoint", "audit_entry"})
 """Kinds only owners and admins (and account keys) may read, whatever the scope."""
 HOOK_URL = f"https://hooks.example.com/in?token={MARKERS['webhook_endpoint']}"
 
@@ -121,6 +122,24 @@ def _feed_text(client: Any, credential: Credential) -> str | None:
         query = {"after": cursor, "per_page": 3}
 
 
+def _audit_text(client: Any, credential: Credential) -> str | None:
+    """Every page of the audit log as one text; None when the credential may not read it."""
+    pages: list[str] = []
+    for page in range(1, 100):
+        response = client.get(
+            f"{API}{BY_NAME['audit_entry'].path}",
+            params={"per_page": 100, "page": page},
+            headers=credential.headers,
+        )
+        if response.status_code == 403:
+            return None
+        assert response.status_code == 200, (credential.name, response.text)
+        if not response.json()["data"]:
+            break
+        pages.append(response.text)
+    return "".join(pages)
+
+
 def test_no_credential_sees_data_of_a_kind_it_may_not_read(client, tenant) -> None:
     event_of = _seed(tenant)
     credentials = _credentials(client, tenant)
@@ -149,6 +168,11 @@ def test_no_credential_sees_data_of_a_kind_it_may_not_read(client, tenant) -> No
                 assert MARKERS[family] not in feed, (name, family)
                 assert one.status_code == 404, (name, family, one.text)
                 assert MARKERS[family] not in one.text, (name, family)
+        # The audit log: entries hold a resource's values, so the same rule applies.
+        audit = _audit_text(client, credential)
+        assert (audit is not None) == credential.may_read("audit_entry"), name
+        for family in sorted(FAMILIES) if audit is not None else ():
+            assert (MARKERS[family] in audit) == (family in readable), (name, family)
         # Webhooks: subscribing to a kind's events needs to be allowed to read the kind.
         scopes = credential.scopes
         may_manage = credential.manager and (scopes is None or "webhooks.write" in scopes)
