@@ -29,6 +29,7 @@ from rolodex.http.middleware import (
     TrailingSlashMiddleware,
 )
 from rolodex.http.ratelimit import RateLimiter
+from rolodex.http.surface import NATIVE, native_routes
 from rolodex.idempotency.service import expired_keys_cleanup
 from rolodex.kinds import API_PREFIX
 from rolodex.notes.routes import router as notes
@@ -118,6 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health)
 
     install_error_handlers(app)
+    app.state.surfaces = {}
+    # Each dialect is mounted here: mount(app, SURFACE, ROUTERS) (rolodex.http.surface).
     # Added inner to outer: the request id wraps everything, so even a 413 carries it;
     # the methods of each path are checked on the normalised path, just before routing.
     app.add_middleware(MethodMiddleware, routes=app.routes)
@@ -129,27 +132,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The OpenAPI document, with the three ways of sending a key."""
+    """The native OpenAPI document (the dialects' routes are in their own), with the three
+    ways of sending a key."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=native_routes(app),
     )
-    schema.setdefault("components", {})["securitySchemes"] = {
-        "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-        "BearerAuth": {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "An API key or an OAuth access token (`rdx_at_…`); see "
-            "`/.well-known/oauth-authorization-server`.",
-        },
-        "TokenAuth": {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "MOCO style: `Token token=<api key>`.",
-        },
-    }
+    schema.setdefault("components", {})["securitySchemes"] = dict(NATIVE.security_schemes)
     _document_api_conventions(schema)
     app.openapi_schema = schema
     return schema

@@ -6,6 +6,7 @@ from rolodex.audit.models import AuditEntry
 from rolodex.companies.models import Company
 from rolodex.contacts.models import Contact
 from rolodex.db import Base
+from rolodex.dialects.numbers import RecordNumber
 from rolodex.events.models import Event, EventSequence
 from rolodex.idempotency.models import IdempotencyRecord
 from rolodex.notes.models import Note
@@ -29,6 +30,7 @@ __all__ = [
     "OAuthClient",
     "OAuthCode",
     "OAuthToken",
+    "RecordNumber",
     "Tag",
     "Task",
     "User",

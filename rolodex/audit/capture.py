@@ -84,6 +84,8 @@ class AuditContext:
     credential_id: str | None
     credential_kind: str | None
     origin_kind: str = "api"
+    surface: str = "native"
+    """The API the change was made through (``native``, ``moco``, ``highlevel``)."""
     # This request's rows by (resource type, resource id, action), for merging.
     _entries: dict[tuple[str, str, str], AuditEntry] = field(
         default_factory=dict, init=False, repr=False
@@ -92,9 +94,12 @@ class AuditContext:
     _taken: set[str] = field(default_factory=set, init=False, repr=False)
 
     @classmethod
-    def acting_as(cls, principal: Principal, request_id: str | None) -> AuditContext:
-        """The context of a request made by ``principal``."""
+    def acting_as(
+        cls, principal: Principal, request_id: str | None, *, surface: str = "native"
+    ) -> AuditContext:
+        """The context of a request made by ``principal`` through ``surface``."""
         return cls(
+            surface=surface,
             account_id=principal.account_id,
             request_id=request_id,
             user_id=principal.user_id,

@@ -53,6 +53,7 @@ def origin_of(context: AuditContext | None) -> dict[str, Any]:
     if context is None:
         return {
             "kind": "system",
+            "surface": None,
             "request_id": None,
             "user_id": None,
             "impersonator_id": None,
@@ -60,6 +61,7 @@ def origin_of(context: AuditContext | None) -> dict[str, Any]:
         }
     return {
         "kind": context.origin_kind,
+        "surface": context.surface if context.origin_kind == "api" else None,
         "request_id": context.request_id,
         "user_id": context.user_id,
         "impersonator_id": context.impersonator_id,

@@ -14,6 +14,11 @@ class Origin(BaseModel):
     """Where a change came from, so that a consumer can tell its own writes from others'."""
 
     kind: Literal["api", "dashboard", "import", "sync", "system"]
+    surface: Literal["native", "moco", "highlevel"] | None = Field(
+        default=None,
+        description="For `api` changes, the API they were made through: the native one or "
+        "a dialect (`/moco/api/v1`, `/highlevel`).",
+    )
     request_id: str | None = Field(description="The `X-Request-Id` of the request.")
     user_id: str | None = Field(description="The user the change was made as.")
     impersonator_id: str | None = Field(description="The staff user impersonating, if any.")

@@ -13,9 +13,11 @@ need, through the dependencies below (:data:`Context`, :data:`Session`,
 :data:`CurrentPrincipal`, :data:`WritePrecondition`) and pass those on to services.
 
 Every error raised on the way, by a step or by the route, is answered by the pipeline in
-the shape of the route's surface: the router's ``render_error`` (the native envelope by
-default; see :mod:`rolodex.http.errors` for how another surface plugs in), with the
-headers collected so far.
+the shape of the route's surface (:mod:`rolodex.http.surface`: the native envelope by
+default; a dialect's own body otherwise), with the headers collected so far. The surface
+also names the rate-limit headers, may refuse a request before it is authenticated (a
+missing ``Version`` header) and is recorded in the ``origin`` of the events the request
+writes.
 
 Routes declare their resource once, through :func:`api_router`; the scope a route needs
 follows from it and the HTTP method (``contacts.readonly`` for reads, ``contacts.write``
@@ -45,16 +47,14 @@ from rolodex.http.context import RequestContext, attach, request_context
 from rolodex.http.envelope import is_single_resource
 from rolodex.http.errors import (
     ERROR_RESPONSES,
-    ErrorEnvelope,
-    ErrorRenderer,
     UnsupportedMediaType,
     error_response,
-    render_native,
     request_id_of,
 )
 from rolodex.http.openapi_headers import request_headers
 from rolodex.http.openapi_headers import response_headers as documented_headers
 from rolodex.http.ratelimit import enforce_rate_limit
+from rolodex.http.surface import NATIVE, Surface
 from rolodex.idempotency.service import run_idempotent
 from rolodex.preconditions import Precondition
 from rolodex.secret_fields import carries_secret
@@ -62,7 +62,6 @@ from rolodex.secret_fields import carries_secret
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ACCEPTED_CHARSETS = frozenset({"utf-8", "utf8"})
-SECURITY: list[dict[str, list[str]]] = [{"ApiKeyHeader": []}, {"BearerAuth": []}, {"TokenAuth": []}]
 
 
 def check_media_type(request: Request) -> None:
@@ -116,8 +115,8 @@ class ApiRoute(APIRoute):
     """An API route: documented errors, a required scope and the request pipeline."""
 
     resource: ClassVar[str] = ""
-    render_error: ClassVar[ErrorRenderer] = staticmethod(render_native)
-    """How the route's surface draws an error."""
+    surface: ClassVar[Surface] = NATIVE
+    """The API the route belongs to: how it draws errors and rate-limit headers."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         methods = {m.upper() for m in (kwargs.get("methods") or ["GET"])}
@@ -127,7 +126,7 @@ class ApiRoute(APIRoute):
         self.no_store = carries_secret(kwargs.get("response_model"))
         extra = dict(kwargs.get("openapi_extra") or {})
         extra.setdefault("x-required-scope", self.required_scope)
-        extra.setdefault("security", SECURITY)
+        extra.setdefault("security", self.surface.security)
         extra["parameters"] = [*extra.get("parameters", []), *request_headers(methods, single)]
         kwargs["openapi_extra"] = extra
         statuses = [400, 401, 403, 404, 429, 500, 503]
@@ -136,7 +135,8 @@ class ApiRoute(APIRoute):
         responses = {k: dict(v) for k, v in (kwargs.get("responses") or {}).items()}
         for status in statuses:
             responses.setdefault(
-                status, {"model": ErrorEnvelope, "description": ERROR_RESPONSES[status]}
+                status,
+                {"model": self.surface.error_model, "description": ERROR_RESPONSES[status]},
             )
         for status_code, doc in conditional_responses(methods, single).items():
             responses.setdefault(status_code, doc)
@@ -152,7 +152,7 @@ class ApiRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         required = self.required_scope
-        render = type(self).render_error
+        surface = type(self).surface
         no_store = self.no_store
 
         async def pipeline(request: Request) -> Response:
@@ -160,7 +160,7 @@ class ApiRoute(APIRoute):
             try:
                 response = await run(request, headers)
             except Exception as exc:
-                return error_response(request, exc, render, headers)
+                return error_response(request, exc, surface.render_error, headers)
             finally:
                 await record_key_use(request, request.app.state.sessions)
             response.headers.update(headers)
@@ -168,6 +168,7 @@ class ApiRoute(APIRoute):
 
         async def run(request: Request, headers: dict[str, str]) -> Response:
             state = request.app.state
+            surface.check_request(request)
             async with unit_of_work(state.sessions) as session:
                 principal = await authenticate(request, session, state.settings, state.token_kinds)
                 request_id = request_id_of(request)
@@ -175,13 +176,13 @@ class ApiRoute(APIRoute):
                     request_id=request_id,
                     session=session,
                     principal=principal,
-                    audit=AuditContext.acting_as(principal, request_id),
+                    audit=AuditContext.acting_as(principal, request_id, surface=surface.name),
                     precondition=precondition_of(request),
                     response_headers=headers,
                 )
                 attach(request, context)
                 # Before the scope check, so that a 403 is counted and carries the headers.
-                await enforce_rate_limit(request, context)
+                await enforce_rate_limit(request, context, surface.rate_headers)
                 if not principal.allows(required):
                     raise Forbidden(f"This credential does not grant the {required} scope")
                 check_media_type(request)
@@ -200,16 +201,13 @@ class ApiRoute(APIRoute):
         return pipeline
 
 
-def api_router(
-    resource: str, *, render_error: ErrorRenderer = render_native, **kwargs: Any
-) -> APIRouter:
+def api_router(resource: str, *, surface: Surface = NATIVE, **kwargs: Any) -> APIRouter:
     """A router whose routes need ``<resource>.readonly`` to read and ``<resource>.write``
-    to change anything, and whose errors ``render_error`` draws (the native envelope
-    unless the router belongs to another surface)."""
+    to change anything, and that belong to ``surface`` (the native API unless said)."""
     route_class = type(
-        f"{resource.title()}Route",
+        f"{surface.name.title()}{resource.title()}Route",
         (ApiRoute,),
-        {"resource": resource, "render_error": staticmethod(render_error)},
+        {"resource": resource, "surface": surface},
     )
     return APIRouter(route_class=route_class, **kwargs)
 

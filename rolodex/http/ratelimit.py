@@ -219,15 +219,20 @@ def limiter_of(request: Request) -> RateLimiter:
     return limiter
 
 
-async def enforce_rate_limit(request: Request, context: RequestContext) -> None:
+async def enforce_rate_limit(
+    request: Request,
+    context: RequestContext,
+    draw: Callable[[Usage], dict[str, str]] = Usage.headers,
+) -> None:
     """Count the request against its credential's budget; raise ``RateLimited`` past it.
 
-    Adds the rate-limit headers to the request's response, whatever it turns out to be.
+    Adds the rate-limit headers, as ``draw`` names them (the surface's), to the request's
+    response, whatever it turns out to be.
     """
     principal = context.principal
     quota = await quota_of(request, context.session, principal)
     usage = await limiter_of(request).hit(principal.credential_id, quota)
-    context.response_headers.update(usage.headers())
+    context.response_headers.update(draw(usage))
     if not usage.allowed:
         raise RateLimited(
             f"Rate limit of {quota.amount} requests per {quota.seconds} seconds exceeded; "

@@ -12,6 +12,7 @@ from rolodex.db import utcnow
 from rolodex.events.models import Event
 from rolodex.events.outbox import NewEvent, write_events
 from rolodex.events.types import matches_any
+from rolodex.webhooks.formats import FORMATS, NATIVE_FORMAT
 from rolodex.webhooks.kinds import WEBHOOK_DELIVERY
 from rolodex.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
 
@@ -23,11 +24,12 @@ async def enqueue_deliveries(
     *,
     only_endpoint: str | None = None,
 ) -> int:
-    """A pending delivery per event and enabled endpoint subscribed to its type; how many.
+    """A pending delivery per event and enabled endpoint subscribed to its type (and
+    whose format can show it); how many.
 
     ``only_endpoint``: deliver to that endpoint alone, whatever it subscribes to (a ping).
     """
-    stmt = select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+    stmt = select(WebhookEndpoint.id, WebhookEndpoint.events, WebhookEndpoint.format).where(
         WebhookEndpoint.account_id == account_id,
         WebhookEndpoint.enabled.is_(True),
         WebhookEndpoint.deleted_at.is_(None),
@@ -52,8 +54,9 @@ async def enqueue_deliveries(
             "updated_at": now,
         }
         for event in events
-        for endpoint_id, patterns in endpoints
-        if only_endpoint is not None or matches_any(patterns, event.type)
+        for endpoint_id, patterns, name in endpoints
+        if (only_endpoint is not None or matches_any(patterns, event.type))
+        and FORMATS.get(name, NATIVE_FORMAT).accepts(event.type)
     ]
     if rows:
         await session.execute(insert(WebhookDelivery), rows)

@@ -29,6 +29,10 @@ class WebhookEndpoint(AccountOwned, SoftDeleted, Base):
     previous_secret_ciphertext: Mapped[str | None] = mapped_column(Text)
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     consecutive_failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    format: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="native", server_default="native"
+    )
+    """How deliveries look (:mod:`rolodex.webhooks.formats`): ``native`` or a dialect's."""
 
 
 Index(

@@ -32,6 +32,7 @@ from rolodex.webhooks.schemas import (
     ReplayBody,
     ReplayResult,
     RotateBody,
+    WebhookEndpointCreate,
     WebhookEndpointOut,
     WebhookEndpointPatch,
     WebhookEndpointWithSecret,
@@ -100,7 +101,7 @@ async def list_endpoints(
     description="The response holds the endpoint's `secret`; it is never shown again.",
 )
 async def create_endpoint(
-    body: WebhookEndpointWrite,
+    body: WebhookEndpointCreate,
     session: Session,
     principal: CurrentPrincipal,
     settings: Config,

@@ -59,6 +59,16 @@ class WebhookEndpointWrite(WriteModel):
     description: Annotated[str, Field(max_length=500), AfterValidator(clean_text)] | None = None
 
 
+class WebhookEndpointCreate(WebhookEndpointWrite):
+    """A new webhook endpoint: the fields of any write, and the format it is created in."""
+
+    format: Literal["native"] = Field(
+        default="native",
+        description="How deliveries look: `native` (Rolodex's body, Standard Webhooks "
+        "signatures) or a dialect's. Set when the endpoint is created; it cannot change.",
+    )
+
+
 if TYPE_CHECKING:
     WebhookEndpointPatch = WebhookEndpointWrite
 else:
@@ -73,6 +83,7 @@ class WebhookEndpointOut(OutModel):
     events: list[str]
     enabled: bool
     description: str | None
+    format: str = Field(description="How deliveries look: `native` or a dialect's.")
     disabled_reason: str | None = Field(
         description="Why Rolodex disabled the endpoint (410 Gone, repeated failures); "
         "null when enabled or disabled by a client."

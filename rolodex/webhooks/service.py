@@ -34,7 +34,11 @@ from rolodex.webhooks import secrets
 from rolodex.webhooks.fanout import publish
 from rolodex.webhooks.kinds import WEBHOOK_DELIVERY, WEBHOOK_ENDPOINT
 from rolodex.webhooks.models import DEAD, PENDING, WebhookDelivery, WebhookEndpoint
-from rolodex.webhooks.schemas import WebhookEndpointOut, WebhookEndpointWrite
+from rolodex.webhooks.schemas import (
+    WebhookEndpointCreate,
+    WebhookEndpointOut,
+    WebhookEndpointWrite,
+)
 
 
 def require_manager(principal: Principal) -> None:
@@ -76,15 +80,18 @@ async def get_endpoint(
 async def create_endpoint(
     session: AsyncSession,
     principal: Principal,
-    body: WebhookEndpointWrite,
+    body: WebhookEndpointCreate,
     settings: Settings,
     deployment_key: str,
+    *,
+    secret: str | None = None,
 ) -> tuple[WebhookEndpoint, str]:
-    """A new endpoint and its secret (shown to the client this once)."""
+    """A new endpoint and its secret (shown to the client this once): a new
+    ``whsec_…`` unless the endpoint's format makes its own ``secret``."""
     require_manager(principal)
     _check_url(body.url, settings)
     check_subscription(principal, body.events)
-    secret = secrets.new_secret()
+    secret = secret or secrets.new_secret()
     endpoint = WebhookEndpoint(
         id=WEBHOOK_ENDPOINT.new_id(),
         account_id=principal.account_id,
@@ -92,6 +99,7 @@ async def create_endpoint(
         events=list(body.events),
         enabled=body.enabled,
         description=body.description,
+        format=body.format,
         secret_ciphertext=secrets.encrypt(secret, deployment_key),
         consecutive_failures=0,
     )

@@ -16,7 +16,6 @@ ends ``dead`` after the last attempt of the schedule.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import random
@@ -33,15 +32,14 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolodex import __version__
-from rolodex.audit.capture import json_safe
 from rolodex.config import Settings
 from rolodex.db import unit_of_work, utcnow
 from rolodex.events.models import Event
 from rolodex.events.outbox import NewEvent, origin_of
 from rolodex.ids import PREFIXES, new_id
 from rolodex.net.outbound import DestinationRefused, transport
-from rolodex.webhooks import signing
 from rolodex.webhooks.fanout import publish
+from rolodex.webhooks.formats import Delivery, format_of
 from rolodex.webhooks.models import (
     DEAD,
     PENDING,
@@ -63,9 +61,10 @@ class Job:
     account_id: str
     endpoint_id: str
     url: str
-    secrets: list[str]
     event_id: str
     payload: bytes
+    headers: dict[str, str]
+    """The format's headers for this attempt, signatures included."""
     attempt: int
 
 
@@ -82,17 +81,6 @@ class Outcome:
     def ok(self) -> bool:
         """Whether the receiver accepted it (any 2xx)."""
         return self.status is not None and 200 <= self.status < 300
-
-
-def payload_of(event: Event) -> bytes:
-    """The body of a delivery: ``{"id", "type", "timestamp", "data"}``."""
-    body = {
-        "id": event.id,
-        "type": event.type,
-        "timestamp": json_safe(event.created_at),
-        "data": event.data,
-    }
-    return json.dumps(body, separators=(",", ":")).encode()
 
 
 def backoff(settings: Settings, attempt: int) -> float:
@@ -294,16 +282,23 @@ class DeliveryWorker:
             except InvalidToken:
                 # Encrypted under another ROLODEX_SECRET_KEY: fail this delivery on its
                 # own schedule rather than let it block every other one.
-                delivery.lease_owner = None
-                delivery.lease_expires_at = None
-                delivery.last_error = "the endpoint's secret cannot be decrypted with this "
-                delivery.last_error += "deployment's ROLODEX_SECRET_KEY"
-                if verdict(self.settings, delivery.attempts).dead:
-                    delivery.status = DEAD
-                else:
-                    wait = backoff(self.settings, delivery.attempts)
-                    delivery.next_attempt_at = now + timedelta(seconds=wait)
+                self._set_back(
+                    delivery,
+                    now,
+                    "the endpoint's secret cannot be decrypted with this deployment's "
+                    "ROLODEX_SECRET_KEY",
+                )
                 log.error("webhook endpoint %s: secret cannot be decrypted", endpoint.id)
+                continue
+            try:
+                rendered = await format_of(endpoint).render(
+                    session, Delivery(event=event, endpoint=endpoint, secrets=keys, now=now)
+                )
+            except Exception:
+                log.exception(
+                    "delivery %s: its %s body could not be made", delivery.id, endpoint.format
+                )
+                self._set_back(delivery, now, f"the {endpoint.format} body could not be made")
                 continue
             jobs.append(
                 Job(
@@ -311,13 +306,25 @@ class DeliveryWorker:
                     account_id=delivery.account_id,
                     endpoint_id=endpoint.id,
                     url=endpoint.url,
-                    secrets=keys,
                     event_id=event.id,
-                    payload=payload_of(event),
+                    payload=rendered.body,
+                    headers=rendered.headers,
                     attempt=delivery.attempts,
                 )
             )
         return jobs
+
+    def _set_back(self, delivery: WebhookDelivery, now: Any, reason: str) -> None:
+        """Give up this attempt of a delivery before sending it: retried on its schedule,
+        ``dead`` after the last."""
+        delivery.lease_owner = None
+        delivery.lease_expires_at = None
+        delivery.last_error = reason
+        if verdict(self.settings, delivery.attempts).dead:
+            delivery.status = DEAD
+        else:
+            wait = backoff(self.settings, delivery.attempts)
+            delivery.next_attempt_at = now + timedelta(seconds=wait)
 
     async def send(self, client: httpx.AsyncClient, job: Job) -> Outcome:
         """Send one delivery; what came of it."""
@@ -325,7 +332,7 @@ class DeliveryWorker:
         status: int | None = None
         error: str | None = None
         try:
-            headers = signing.headers(job.secrets, job.event_id, int(time.time()), job.payload)
+            headers = dict(job.headers)
             headers["content-type"] = "application/json"
             headers["user-agent"] = f"Rolodex-Webhooks/{__version__}"
             async with client.stream(

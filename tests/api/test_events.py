@@ -49,6 +49,7 @@ def test_contact_changes_become_events_with_data_changes_and_origin(tenant: Tena
     assert first["data"]["email"] == "ada@example.com" and first["changes"] is None
     assert first["origin"] == {
         "kind": "api",
+        "surface": "native",
         "request_id": request_id,
         "user_id": tenant.user_id,
         "impersonator_id": None,

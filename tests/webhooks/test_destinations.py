@@ -18,7 +18,6 @@ from rolodex.app import create_app
 from rolodex.config import Settings
 from rolodex.net.addresses import host_refusal, is_public
 from rolodex.net.outbound import CheckedTransport, DestinationRefused, public_addresses
-from rolodex.webhooks.secrets import new_secret
 from rolodex.webhooks.worker import DeliveryWorker, Job
 from tests.conftest import API, Tenant
 
@@ -98,7 +97,7 @@ def test_every_spelling_is_refused_at_creation(settings: Settings, tenant: Tenan
 
 
 def _job(url: str) -> Job:
-    return Job("whd_1", "acc_1", "whk_1", url, [new_secret()], "evt_1", b"{}", 1)
+    return Job("whd_1", "acc_1", "whk_1", url, "evt_1", b"{}", {"webhook-id": "evt_1"}, 1)
 
 
 def test_every_spelling_is_refused_at_delivery(settings: Settings) -> None:
