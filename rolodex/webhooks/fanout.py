@@ -12,7 +12,7 @@ from rolodex.db import utcnow
 from rolodex.events.models import Event
 from rolodex.events.outbox import NewEvent, write_events
 from rolodex.events.types import matches_any
-from rolodex.webhooks.formats import FORMATS, NATIVE_FORMAT
+from rolodex.webhooks.formats import format_named
 from rolodex.webhooks.kinds import WEBHOOK_DELIVERY
 from rolodex.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
 
@@ -56,7 +56,7 @@ async def enqueue_deliveries(
         for event in events
         for endpoint_id, patterns, name in endpoints
         if (only_endpoint is not None or matches_any(patterns, event.type))
-        and FORMATS.get(name, NATIVE_FORMAT).accepts(event.type)
+        and format_named(name).accepts(event.type)
     ]
     if rows:
         await session.execute(insert(WebhookDelivery), rows)

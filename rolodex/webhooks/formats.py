@@ -1,82 +1,33 @@
 """Delivery formats: what a webhook delivery's body and headers look like.
 
-Every endpoint has a ``format``. ``native`` is Rolodex's own: ``{"id", "type",
-"timestamp", "data"}`` signed with the Standard Webhooks headers. A dialect brings the
-form its vendor's receivers expect (a MOCO web hook's entity with ``X-Moco-Signature``, a
-HighLevel ``ContactCreate`` body with ``x-wh-signature``); each is a
-:class:`DeliveryFormat` listed in :data:`FORMATS`. The jobs, leases, retries and their
-schedule are the same for every format: only the rendering differs.
+Every endpoint has a ``format``. ``native`` is Rolodex's own; a dialect brings the form
+its vendor's receivers expect (a MOCO web hook's entity with ``X-Moco-Signature``, a
+HighLevel ``ContactCreate`` body with ``x-wh-signature``). Each is a
+:class:`~rolodex.webhooks.delivery_format.DeliveryFormat`, listed here. The jobs,
+leases, retries and their schedule are the same for every format: only the rendering
+differs.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from rolodex.audit.capture import json_safe
-from rolodex.events.models import Event
-from rolodex.webhooks import signing
+from rolodex.webhooks.delivery_format import NATIVE_FORMAT, DeliveryFormat
 from rolodex.webhooks.models import WebhookEndpoint
 
-
-@dataclass(frozen=True)
-class Rendered:
-    """A delivery's body and the headers that go with it (signatures included)."""
-
-    body: bytes
-    headers: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """What a format renders: the event, the endpoint it goes to, the endpoint's signing
-    secrets (newest first) and the moment of the attempt."""
-
-    event: Event
-    endpoint: WebhookEndpoint
-    secrets: Sequence[str]
-    now: datetime
-
-
-@dataclass(frozen=True)
-class DeliveryFormat:
-    """How one kind of receiver is spoken to."""
-
-    name: str
-    accepts: Callable[[str], bool]
-    """Whether an event of this type can be shown in the format at all; events it cannot
-    show are not queued for its endpoints."""
-    render: Callable[[AsyncSession, Delivery], Awaitable[Rendered]]
-    """The body and headers of one attempt (read in the worker's session)."""
-
-
-def payload_of(event: Event) -> bytes:
-    """The native body of a delivery: ``{"id", "type", "timestamp", "data"}``."""
-    body = {
-        "id": event.id,
-        "type": event.type,
-        "timestamp": json_safe(event.created_at),
-        "data": event.data,
-    }
-    return json.dumps(body, separators=(",", ":")).encode()
-
-
-async def _render_native(session: AsyncSession, delivery: Delivery) -> Rendered:
-    body = payload_of(delivery.event)
-    timestamp = int(delivery.now.timestamp())
-    return Rendered(body, signing.headers(delivery.secrets, delivery.event.id, timestamp, body))
-
-
-NATIVE_FORMAT = DeliveryFormat(name="native", accepts=lambda _type: True, render=_render_native)
-
-FORMATS: dict[str, DeliveryFormat] = {NATIVE_FORMAT.name: NATIVE_FORMAT}
-"""Every delivery format by name; each dialect adds its own here."""
+FORMATS: dict[str, DeliveryFormat] = {
+    fmt.name: fmt
+    for fmt in (
+        NATIVE_FORMAT,
+        # Each dialect's format is listed here (rolodex/dialects/<name>/delivery.py).
+    )
+}
+"""Every delivery format by name."""
 
 
 def format_of(endpoint: WebhookEndpoint) -> DeliveryFormat:
     """The format an endpoint is delivered in (native when its name is unknown)."""
     return FORMATS.get(endpoint.format, NATIVE_FORMAT)
+
+
+def format_named(name: str) -> DeliveryFormat:
+    """The format called ``name`` (native when there is none of that name)."""
+    return FORMATS.get(name, NATIVE_FORMAT)

@@ -38,8 +38,9 @@ from rolodex.events.models import Event
 from rolodex.events.outbox import NewEvent, origin_of
 from rolodex.ids import PREFIXES, new_id
 from rolodex.net.outbound import DestinationRefused, transport
+from rolodex.webhooks.delivery_format import Delivery
 from rolodex.webhooks.fanout import publish
-from rolodex.webhooks.formats import Delivery, format_of
+from rolodex.webhooks.formats import format_of
 from rolodex.webhooks.models import (
     DEAD,
     PENDING,
