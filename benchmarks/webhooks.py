@@ -30,6 +30,7 @@ from rolodex.accounts.service import create_account
 from rolodex.config import Settings
 from rolodex.db import make_engine, make_sessionmaker, unit_of_work
 from rolodex.events.outbox import NewEvent, origin_of, write_events
+from rolodex.keyring import KeyRing
 from rolodex.migrate import upgrade
 from rolodex.webhooks.models import SUCCEEDED, WebhookDelivery, WebhookEndpoint
 from rolodex.webhooks.secrets import encrypt, new_secret
@@ -64,7 +65,7 @@ async def prepare(settings: Settings) -> str:
                     url=f"http://127.0.0.1:{RECEIVER_PORT}/hook",
                     events=["*"],
                     enabled=True,
-                    secret_ciphertext=encrypt(new_secret(), SECRET_KEY),
+                    secret_ciphertext=encrypt(new_secret(), KeyRing((SECRET_KEY,))),
                     consecutive_failures=0,
                 )
             )

@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             async with (
                 expired_keys_cleanup(app.state.sessions, settings),
-                in_process_worker(app.state.sessions, settings, app.state.secret_key),
+                in_process_worker(app.state.sessions, settings, app.state.key_ring),
             ):
                 yield
         finally:
@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.settings = settings
-    app.state.secret_key = settings.resolved_secret_key()
+    app.state.key_ring = settings.resolved_key_ring()
     # What the pipeline's authentication accepts beside API keys (rolodex.http.auth).
     app.state.token_kinds = {ACCESS_TOKEN_PREFIX: authenticate_access_token}
     # What the outbox hands each request's new events to (rolodex.events.outbox).

@@ -15,6 +15,7 @@ import typer
 from rolodex.cli_support import (
     CommandError,
     check_email,
+    command_key_ring,
     command_settings,
     console,
     migrate_database,
@@ -51,7 +52,7 @@ def serve(
     settings = command_settings()
     if migrate:
         migrate_database(settings)
-    settings.resolved_secret_key()  # made once here, so every worker reads the same one
+    command_key_ring(settings)  # made once here, so every worker reads the same one
     console.print(
         f"Rolodex on http://{host}:{port} — database {safe_url(settings.database_url)}",
         highlight=False,
@@ -201,6 +202,32 @@ def key_create(
         highlight=False,
     )
     console.print("Store the key now: Rolodex keeps only its hash.", style="yellow")
+
+
+@app.command()
+def rekey() -> None:
+    """Encrypt every stored secret again with the newest key of ROLODEX_SECRET_KEYS.
+
+    Run it after putting a new key first in the ring; once it has run, the older keys
+    are needed only for pagination cursors and forms made before the rotation.
+    """
+    from rolodex.rekeying import rekey_all
+
+    settings = command_settings()
+    ring = command_key_ring(settings)
+    migrate_database(settings)
+    results = run_in_database(settings, lambda session: rekey_all(session, ring))
+    for done in results:
+        console.print(
+            f"Re-encrypted {done.count} {done.what} with the newest of {len(ring)} keys.",
+            highlight=False,
+        )
+    unreadable = [item for done in results for item in done.unreadable]
+    if unreadable:
+        raise CommandError(
+            f"{len(unreadable)} stored secrets open with no key of the ring and were left "
+            f"as they are: {', '.join(unreadable[:20])}" + (" …" if len(unreadable) > 20 else "")
+        )
 
 
 # The sub-commands, registered after the core ones (the order `rolodex --help` shows).

@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from rolodex.config import SUPPORTED_DRIVERS, Settings, get_settings
 from rolodex.errors import details_of
+from rolodex.keyring import KeyRing, KeyRingError
 
 T = TypeVar("T")
 console = Console()
@@ -41,7 +42,9 @@ def command_settings() -> Settings:
         settings = get_settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"ROLODEX_{(d['field'] or '').replace('.', '_').upper()} {d['message']}"
+            f"ROLODEX_{d['field'].replace('.', '_').upper()} {d['message']}"
+            if d["field"]
+            else d["message"]  # a rule of several variables names them itself
             for d in details_of(exc.errors())
         )
         raise CommandError(problems) from None
@@ -55,6 +58,15 @@ def command_settings() -> Settings:
             f"Rolodex runs on {' or '.join(SUPPORTED_DRIVERS)}"
         )
     return settings
+
+
+def command_key_ring(settings: Settings) -> KeyRing:
+    """The deployment's key ring, or a :class:`CommandError` saying what is wrong with
+    ``.rolodex-secret``."""
+    try:
+        return settings.resolved_key_ring()
+    except (KeyRingError, OSError) as exc:
+        raise CommandError(f"the secret key: {exc}") from None
 
 
 def migrate_database(settings: Settings) -> None:

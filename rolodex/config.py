@@ -8,8 +8,10 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rolodex.keyring import KeyRing, KeyRingError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./rolodex.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -57,9 +59,15 @@ class Settings(BaseSettings):
         default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://…",
     )
+    secret_keys: str | None = Field(
+        default=None,
+        description="The key ring, newest first and comma-separated: signs cursors and "
+        "encrypts webhook secrets with the first, accepts any.",
+    )
     secret_key: str | None = Field(
         default=None,
-        description="Signs pagination cursors. Unset: generated once into .rolodex-secret.",
+        description="One key (a ring of one). Unset, with no ring: generated once into "
+        ".rolodex-secret.",
     )
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_echo: bool = False
@@ -144,6 +152,26 @@ class Settings(BaseSettings):
         "requests that authenticate no client per client IP.",
     )
 
+    @field_validator("secret_keys")
+    @classmethod
+    def _key_ring(cls, value: str | None) -> str | None:
+        """Comma-separated keys, none of them empty; an empty variable means unset."""
+        if value is None or not value.strip():
+            return None
+        KeyRing.parse(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_key_setting(self) -> Settings:
+        """Only one of ``ROLODEX_SECRET_KEYS`` and ``ROLODEX_SECRET_KEY``, so that which
+        key is the newest is never a guess."""
+        if self.secret_keys and self.secret_key:
+            raise ValueError(
+                "set ROLODEX_SECRET_KEYS or ROLODEX_SECRET_KEY, not both "
+                "(ROLODEX_SECRET_KEYS=new,old replaces ROLODEX_SECRET_KEY=old)"
+            )
+        return self
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -186,21 +214,27 @@ class Settings(BaseSettings):
         """Whether the configured database is the embedded SQLite default."""
         return self.database_url.startswith("sqlite")
 
-    def resolved_secret_key(self) -> str:
-        """The secret key, generating and keeping one in ``.rolodex-secret`` when unset.
+    def resolved_key_ring(self) -> KeyRing:
+        """The deployment's key ring: ``ROLODEX_SECRET_KEYS``, else ``ROLODEX_SECRET_KEY``
+        as a ring of one, else the key kept in ``.rolodex-secret`` (generated there once).
 
         Every server process of one working directory reads the same file, so cursors
         stay valid across workers and restarts.
         """
+        if self.secret_keys:
+            return KeyRing.parse(self.secret_keys)
         if self.secret_key:
-            return self.secret_key
+            return KeyRing((self.secret_key,))
         if SECRET_FILE.exists():
-            return SECRET_FILE.read_text().strip()
+            try:
+                return KeyRing.parse(SECRET_FILE.read_text())
+            except KeyRingError as exc:
+                raise KeyRingError(f"{SECRET_FILE} {exc}") from None
         value = secrets.token_urlsafe(48)
         fd = os.open(SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(value)
-        return value
+        return KeyRing((value,))
 
 
 @lru_cache

@@ -21,6 +21,7 @@ from rolodex.http.pagination import (
     paginate_kind,
 )
 from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, api_router
+from rolodex.keyring import KeyRing
 from rolodex.kinds import EVENT
 
 router = api_router(EVENT.scope, prefix=EVENT.path, tags=["Events"])
@@ -73,7 +74,7 @@ async def list_events(
     )
 
 
-def _resume_cursor(page: Page, params: ListParams, secret: str) -> str | None:
+def _resume_cursor(page: Page, params: ListParams, secret: KeyRing) -> str | None:
     """Where to pick the feed up later: after this page's last event, even on the last
     page; the incoming cursor when the page is empty."""
     if page.next_cursor is not None:

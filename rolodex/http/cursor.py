@@ -7,14 +7,13 @@ client saw. It is signed, so a client cannot forge one or carry one from another
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from rolodex.errors import ValidationFailed
+from rolodex.keyring import KeyRing
 
 _SIGNATURE_BYTES = 16
 
@@ -57,8 +56,8 @@ def _decode_value(tagged: list[Any]) -> Any:
     raise ValueError("unknown value kind")
 
 
-def encode_cursor(cursor: Cursor, secret: str) -> str:
-    """Sign and encode a cursor."""
+def encode_cursor(cursor: Cursor, secret: KeyRing) -> str:
+    """Sign (with the ring's newest key) and encode a cursor."""
     payload = json.dumps(
         [
             cursor.collection,
@@ -69,18 +68,18 @@ def encode_cursor(cursor: Cursor, secret: str) -> str:
         ],
         separators=(",", ":"),
     ).encode()
-    signature = hmac.new(secret.encode(), payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
+    signature = secret.sign(payload)[:_SIGNATURE_BYTES]
     return f"{_b64(payload)}.{_b64(signature)}"
 
 
-def decode_cursor(text: str, secret: str, collection: str) -> Cursor:
-    """Check and decode a cursor of ``collection``, or raise a 400."""
+def decode_cursor(text: str, secret: KeyRing, collection: str) -> Cursor:
+    """Check (under any key of the ring) and decode a cursor of ``collection``, or raise
+    a 400."""
     invalid = ValidationFailed.field("after", "is not a valid cursor for this list")
     try:
         body, signature = text.split(".", 1)
         payload = _unb64(body)
-        expected = hmac.new(secret.encode(), payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
-        if not hmac.compare_digest(expected, _unb64(signature)):
+        if not secret.verify(payload, _unb64(signature), length=_SIGNATURE_BYTES):
             raise invalid
         name, sort, descending, value, last_id = json.loads(payload)
         cursor = Cursor(name, sort, bool(descending), _decode_value(value), str(last_id))

@@ -22,6 +22,7 @@ from rolodex.errors import ValidationFailed
 from rolodex.http.cursor import Cursor, decode_cursor, encode_cursor
 from rolodex.http.envelope import JsonResponse
 from rolodex.ids import is_valid_id
+from rolodex.keyring import KeyRing
 from rolodex.schemas import dump
 from rolodex.validation import UtcDatetime, clean_text
 
@@ -207,7 +208,7 @@ async def paginate(
     collection: str,
     sortable: Mapping[str, InstrumentedAttribute[Any]],
     params: ListParams,
-    secret: str,
+    secret: KeyRing,
     options: Sequence[ExecutableOption] = (),
 ) -> Page:
     """Run a filtered ``select(model)`` as one page.
@@ -274,7 +275,7 @@ async def paginate_kind(
     kind: Listed,
     *,
     params: ListParams,
-    secret: str,
+    secret: KeyRing,
     collection: str | None = None,
 ) -> Page:
     """:func:`paginate` over a kind's table, sorts and loader options; ``collection``

@@ -56,6 +56,7 @@ from rolodex.http.openapi_headers import response_headers as documented_headers
 from rolodex.http.ratelimit import enforce_rate_limit
 from rolodex.http.surface import NATIVE, Surface
 from rolodex.idempotency.service import run_idempotent
+from rolodex.keyring import KeyRing
 from rolodex.preconditions import Precondition
 from rolodex.secret_fields import carries_secret
 
@@ -232,10 +233,10 @@ WritePrecondition = Annotated[Precondition | None, Depends(_precondition)]
 """The write's ``If-Match`` / ``If-None-Match``, for the service to check on its target."""
 
 
-def secret_of(request: Request) -> str:
-    """The deployment's secret key (signs cursors)."""
-    secret: str = request.app.state.secret_key
-    return secret
+def secret_of(request: Request) -> KeyRing:
+    """The deployment's key ring (signs cursors with its newest key, accepts any)."""
+    ring: KeyRing = request.app.state.key_ring
+    return ring
 
 
-Secret = Annotated[str, Depends(secret_of)]
+Secret = Annotated[KeyRing, Depends(secret_of)]

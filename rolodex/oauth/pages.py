@@ -9,15 +9,13 @@ another type than HTML, or named in a ``Referer``.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from html import escape
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from rolodex.accounts.secrets import same_secret
+from rolodex.keyring import KeyRing
 
 CSRF_COOKIE = "rdx_oauth_csrf"
 CSRF_FIELD = "csrf_token"
@@ -37,9 +35,9 @@ STYLE = (
 )
 
 
-def csrf_token(secret_key: str, nonce: str) -> str:
-    """The form token that goes with a cookie nonce."""
-    return hmac.new(secret_key.encode(), f"oauth-csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
+def csrf_token(secret_key: KeyRing, nonce: str) -> str:
+    """The form token that goes with a cookie nonce (signed with the newest key)."""
+    return secret_key.sign(f"oauth-csrf:{nonce}".encode()).hex()
 
 
 def csrf_nonce(request: Request) -> str:
@@ -48,12 +46,17 @@ def csrf_nonce(request: Request) -> str:
     return nonce if 20 <= len(nonce) <= 100 and nonce.isascii() else secrets.token_urlsafe(32)
 
 
-def csrf_valid(request: Request, secret_key: str, submitted: str | None) -> bool:
-    """Whether the form's token matches the request's cookie."""
+def csrf_valid(request: Request, secret_key: KeyRing, submitted: str | None) -> bool:
+    """Whether the form's token matches the request's cookie (under any key of the ring,
+    so a form shown before a key rotation can still be sent)."""
     nonce = request.cookies.get(CSRF_COOKIE)
     if not nonce or not submitted:
         return False
-    return same_secret(csrf_token(secret_key, nonce), submitted)
+    try:
+        signature = bytes.fromhex(submitted)
+    except ValueError:
+        return False
+    return secret_key.verify(f"oauth-csrf:{nonce}".encode(), signature)
 
 
 def _page(title: str, body: str, status_code: int) -> HTMLResponse:
@@ -69,7 +72,7 @@ def _page(title: str, body: str, status_code: int) -> HTMLResponse:
 def consent_page(
     request: Request,
     *,
-    secret_key: str,
+    secret_key: KeyRing,
     client_name: str,
     scopes: list[str],
     email: str = "",

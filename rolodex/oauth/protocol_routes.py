@@ -238,7 +238,7 @@ async def authorize_page(request: Request) -> Response:
         return grant
     return consent_page(
         request,
-        secret_key=request.app.state.secret_key,
+        secret_key=request.app.state.key_ring,
         client_name=grant.request.client.row.name,
         scopes=(grant.request.scope or "").split(),
     )
@@ -272,7 +272,7 @@ async def authorize_decision(request: Request) -> Response:
         form = {name: values[0] for name, values in (await read_form(request)).items()}
     except FormError as exc:
         return error_page("Bad request", str(exc))
-    if not csrf_valid(request, request.app.state.secret_key, form.get(CSRF_FIELD)):
+    if not csrf_valid(request, request.app.state.key_ring, form.get(CSRF_FIELD)):
         return error_page("This form has expired", "Go back, reload the page and try again.", 403)
     decision = form.get("decision")
     if decision not in ("allow", "deny"):
@@ -303,7 +303,7 @@ async def authorize_decision(request: Request) -> Response:
         if user is None:
             return consent_page(
                 request,
-                secret_key=request.app.state.secret_key,
+                secret_key=request.app.state.key_ring,
                 client_name=client.row.name,
                 scopes=(grant.request.scope or "").split(),
                 email=email,

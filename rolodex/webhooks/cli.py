@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from rolodex.cli_support import command_settings, console, with_database
+from rolodex.cli_support import command_key_ring, command_settings, console, with_database
 
 
 def worker(
@@ -26,5 +26,5 @@ def worker(
             "On SQLite, `rolodex serve` already delivers webhooks; this worker shares the work.",
             style="yellow",
         )
-    key = settings.resolved_secret_key()
+    key = command_key_ring(settings)
     with_database(settings, lambda: asyncio.run(run_standalone(settings, key, concurrency)))

@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolodex.config import Settings
 from rolodex.db import make_engine, make_sessionmaker
+from rolodex.keyring import KeyRing
 from rolodex.webhooks.worker import DeliveryWorker
 
 
 @asynccontextmanager
 async def in_process_worker(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, deployment_key: str
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, deployment_key: KeyRing
 ) -> AsyncIterator[None]:
     """Deliver webhooks in the background while the block runs, when the deployment
     wants the server to (``ROLODEX_WORKER_IN_PROCESS``; by default on SQLite)."""
@@ -36,7 +37,7 @@ async def in_process_worker(
             await asyncio.wait_for(task, timeout=settings.webhooks_timeout_seconds + 5)
 
 
-async def run_standalone(settings: Settings, deployment_key: str, concurrency: int) -> None:
+async def run_standalone(settings: Settings, deployment_key: KeyRing, concurrency: int) -> None:
     """Run ``concurrency`` workers in this process until SIGINT or SIGTERM."""
     engine = make_engine(settings)
     sessions = make_sessionmaker(engine)

@@ -26,6 +26,7 @@ from rolodex.events.access import check_subscription
 from rolodex.events.models import Event
 from rolodex.events.outbox import NewEvent, origin_of
 from rolodex.ids import is_valid_id
+from rolodex.keyring import KeyRing
 from rolodex.net.addresses import literal_refusal
 from rolodex.preconditions import Precondition
 from rolodex.records import get_record, soft_delete
@@ -82,7 +83,7 @@ async def create_endpoint(
     principal: Principal,
     body: WebhookEndpointCreate,
     settings: Settings,
-    deployment_key: str,
+    deployment_key: KeyRing,
     *,
     secret: str | None = None,
 ) -> tuple[WebhookEndpoint, str]:
@@ -166,7 +167,7 @@ async def rotate_secret(
     endpoint_id: str,
     grace_seconds: int | None,
     settings: Settings,
-    deployment_key: str,
+    deployment_key: KeyRing,
     *,
     precondition: Precondition | None,
 ) -> tuple[WebhookEndpoint, str]:
@@ -199,7 +200,7 @@ async def rotate_secret(
     return endpoint, secret
 
 
-def signing_secrets(endpoint: WebhookEndpoint, deployment_key: str, now: datetime) -> list[str]:
+def signing_secrets(endpoint: WebhookEndpoint, deployment_key: KeyRing, now: datetime) -> list[str]:
     """The secrets deliveries are signed with now: the current one, and the previous
     one during its grace period."""
     found = [secrets.decrypt(endpoint.secret_ciphertext, deployment_key)]

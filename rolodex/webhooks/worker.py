@@ -37,6 +37,7 @@ from rolodex.db import unit_of_work, utcnow
 from rolodex.events.models import Event
 from rolodex.events.outbox import NewEvent, origin_of
 from rolodex.ids import PREFIXES, new_id
+from rolodex.keyring import KeyRing
 from rolodex.net.outbound import DestinationRefused, transport
 from rolodex.webhooks.delivery_format import Delivery
 from rolodex.webhooks.fanout import publish
@@ -127,7 +128,7 @@ class DeliveryWorker:
         self,
         sessions: async_sessionmaker[AsyncSession],
         settings: Settings,
-        deployment_key: str,
+        deployment_key: KeyRing,
         name: str | None = None,
     ) -> None:
         self.sessions = sessions
@@ -281,13 +282,13 @@ class DeliveryWorker:
             try:
                 keys = signing_secrets(endpoint, self.deployment_key, now)
             except InvalidToken:
-                # Encrypted under another ROLODEX_SECRET_KEY: fail this delivery on its
+                # Encrypted under a key no longer in the ring: fail this delivery on its
                 # own schedule rather than let it block every other one.
                 self._set_back(
                     delivery,
                     now,
-                    "the endpoint's secret cannot be decrypted with this deployment's "
-                    "ROLODEX_SECRET_KEY",
+                    "the endpoint's secret cannot be decrypted with any key of "
+                    "ROLODEX_SECRET_KEYS (or ROLODEX_SECRET_KEY)",
                 )
                 log.error("webhook endpoint %s: secret cannot be decrypted", endpoint.id)
                 continue

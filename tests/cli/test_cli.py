@@ -193,3 +193,24 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, args) -> None:
     result = run_cli(tmp_path, *args, ROLODEX_DATABASE_URL=UNREACHABLE)
     assert_one_line_error(result)
     assert result.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"ROLODEX_SECRET_KEYS": "new,old"},  # beside run_cli's ROLODEX_SECRET_KEY
+            "error: set ROLODEX_SECRET_KEYS or ROLODEX_SECRET_KEY, not both",
+        ),
+        (
+            {"ROLODEX_SECRET_KEYS": "new,,old", "ROLODEX_SECRET_KEY": ""},
+            "error: ROLODEX_SECRET_KEYS must not hold an empty key",
+        ),
+    ],
+    ids=["both-settings", "empty-key"],
+)
+def test_a_key_ring_that_cannot_be_used_fails_with_one_line(tmp_path, env, expected) -> None:
+    result = run_cli(tmp_path, "rekey", ROLODEX_DATABASE_URL=UNREACHABLE, **env)
+    line = assert_one_line_error(result)
+    assert line.startswith(expected), line
+    assert result.returncode == 1

@@ -36,7 +36,7 @@ def _running(settings: Settings) -> Iterator[DeliveryWorker]:
         nonlocal stop
         stop = asyncio.Event()
         engine = make_engine(settings)
-        worker = DeliveryWorker(make_sessionmaker(engine), settings, settings.resolved_secret_key())
+        worker = DeliveryWorker(make_sessionmaker(engine), settings, settings.resolved_key_ring())
         holder["worker"] = worker
         ready.set()
         try:

@@ -226,7 +226,7 @@ def test_a_job_that_keeps_killing_its_worker_ends_dead(tenant: Tenant, settings:
     async def crash_loop() -> list[int]:
         engine = make_engine(fast)
         sessions = make_sessionmaker(engine)
-        worker = DeliveryWorker(sessions, fast, fast.resolved_secret_key())
+        worker = DeliveryWorker(sessions, fast, fast.resolved_key_ring())
         claimed: list[int] = []
         try:
             for _ in range(8):
@@ -267,7 +267,7 @@ def test_two_workers_never_claim_the_same_delivery(tenant: Tenant, settings: Any
         engine = make_engine(batch)
         sessions = make_sessionmaker(engine)
         workers = [
-            DeliveryWorker(sessions, batch, fast.resolved_secret_key(), name=f"w{i}")
+            DeliveryWorker(sessions, batch, fast.resolved_key_ring(), name=f"w{i}")
             for i in range(4)
         ]
         try:
@@ -287,9 +287,11 @@ def test_two_workers_never_claim_the_same_delivery(tenant: Tenant, settings: Any
 def test_an_undecryptable_secret_fails_its_delivery_without_blocking_others(
     tenant: Tenant, run_worker: Any
 ) -> None:
+    from rolodex.keyring import KeyRing
     from rolodex.webhooks.models import WebhookEndpoint
     from rolodex.webhooks.secrets import encrypt, new_secret
 
+    elsewhere = KeyRing(("another deployment's key",))
     with receiver() as hook, run_worker(worker_batch=2):
         broken = create_endpoint(tenant, hook.url, ["contact.created"])
         good = create_endpoint(tenant, hook.url, ["contact.created"])
@@ -298,7 +300,7 @@ def test_an_undecryptable_secret_fails_its_delivery_without_blocking_others(
             await session.execute(
                 update(WebhookEndpoint)
                 .where(WebhookEndpoint.id == broken["id"])
-                .values(secret_ciphertext=encrypt(new_secret(), "another deployment's key"))
+                .values(secret_ciphertext=encrypt(new_secret(), elsewhere))
             )
 
         tenant.run(re_encrypt)
