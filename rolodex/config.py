@@ -39,6 +39,30 @@ def parse_rate_limit(value: str) -> tuple[int, int]:
     return amount, seconds
 
 
+MAX_RATE_LIMIT_WINDOWS = 4
+
+
+def parse_rate_limits(value: str) -> list[tuple[int, int]]:
+    """``"100/10;200000/86400"`` → ``[(100, 10), (200000, 86400)]``: one or more windows,
+    each requests/seconds (:func:`parse_rate_limit`), separated by ``;``, each length at
+    most once. Raises ``ValueError`` with a message fit for a client otherwise."""
+    parts = [part for part in value.split(";")]
+    if not 1 <= len(parts) <= MAX_RATE_LIMIT_WINDOWS:
+        raise ValueError(
+            f"must be 1 to {MAX_RATE_LIMIT_WINDOWS} windows of requests/seconds separated "
+            "by ';', e.g. 100/10;200000/86400"
+        )
+    windows = [parse_rate_limit(part) for part in parts]
+    if len({seconds for _, seconds in windows}) != len(windows):
+        raise ValueError("must not name the same window length twice")
+    return windows
+
+
+def format_rate_limits(windows: list[tuple[int, int]]) -> str:
+    """The canonical spelling of :func:`parse_rate_limits`' windows: ``100/10;200000/86400``."""
+    return ";".join(f"{amount}/{seconds}" for amount, seconds in windows)
+
+
 def parse_schedule(value: str) -> list[float]:
     """``"5,300,1800"`` → ``[5.0, 300.0, 1800.0]``; raises ``ValueError`` otherwise."""
     try:
@@ -91,7 +115,8 @@ class Settings(BaseSettings):
     log_level: str = "info"
     rate_limit: str = Field(
         default="120/120",
-        description="Requests per credential as requests/seconds; an API key may have its own.",
+        description="Requests per credential as requests/seconds, or several windows that "
+        "all apply (`100/10;200000/86400`); an API key may have its own.",
     )
     redis_url: str | None = Field(
         default=None,
@@ -179,12 +204,18 @@ class Settings(BaseSettings):
         scheme, sep, rest = value.partition("://")
         return f"{_DRIVER_ALIASES.get(scheme, scheme)}{sep}{rest}"
 
-    @field_validator("rate_limit", "login_rate_limit", "token_rate_limit")
+    @field_validator("login_rate_limit", "token_rate_limit")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         """``N/S``: N requests per S seconds, both positive integers."""
         amount, seconds = parse_rate_limit(value)
         return f"{amount}/{seconds}"
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _credential_rate_limit(cls, value: str) -> str:
+        """``N/S``, or several windows ``N/S;N/S`` that all apply."""
+        return format_rate_limits(parse_rate_limits(value))
 
     @field_validator("redis_url")
     @classmethod

@@ -7,23 +7,25 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, Field
 
-from rolodex.config import parse_rate_limit
+from rolodex.config import format_rate_limits, parse_rate_limits
 from rolodex.schemas import OutModel, WriteModel
 from rolodex.secret_fields import secret_field
 from rolodex.validation import Email, RequiredText, ShortText, UtcDatetime
 
 
 def _rate_limit(value: str) -> str:
-    amount, seconds = parse_rate_limit(value)
-    return f"{amount}/{seconds}"
+    return format_rate_limits(parse_rate_limits(value))
 
 
 RateLimit = Annotated[
     str,
     Field(
         max_length=32,
-        json_schema_extra={"pattern": r"^\s*[0-9]+\s*/\s*[0-9]+\s*$"},
-        description="Requests per seconds for this key, e.g. `600/60`; "
+        json_schema_extra={
+            "pattern": r"^\s*[0-9]+\s*/\s*[0-9]+\s*(;\s*[0-9]+\s*/\s*[0-9]+\s*){0,3}$"
+        },
+        description="Requests per seconds for this key, e.g. `600/60`, or up to four "
+        "windows that all apply, e.g. `100/10;200000/86400` (HighLevel's own limits); "
         "null: the deployment's limit (`ROLODEX_RATE_LIMIT`, 120/120 by default).",
         examples=["600/60"],
     ),

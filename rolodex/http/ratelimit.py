@@ -1,7 +1,10 @@
 """Rate limits per credential, counted with the ``limits`` library in fixed windows.
 
 Each credential (API key) gets ``ROLODEX_RATE_LIMIT`` requests (``120/120``: 120 per
-120 seconds) unless the key has its own ``rate_limit``. The counters live in memory for
+120 seconds) unless the key has its own ``rate_limit``. A limit may have several windows
+(``100/10;200000/86400``: 100 per 10 seconds *and* 200,000 a day): a request is counted
+in every one of them and refused when any is used up; the first is the one the native
+headers report. The counters live in memory for
 the single-process default, and in Redis when ``ROLODEX_REDIS_URL`` is set, so that every
 server process of a deployment shares one budget.
 
@@ -31,7 +34,7 @@ from starlette.requests import Request
 
 from rolodex.accounts.models import ApiKey
 from rolodex.accounts.principal import Principal
-from rolodex.config import Settings, parse_rate_limit
+from rolodex.config import Settings, parse_rate_limit, parse_rate_limits
 from rolodex.http.context import RequestContext
 from rolodex.http.errors import RateLimited
 
@@ -57,6 +60,11 @@ class Quota:
         amount, seconds = parse_rate_limit(value)
         return cls(amount, seconds)
 
+    @classmethod
+    def parse_all(cls, value: str) -> tuple[Quota, ...]:
+        """Every window of ``"N/S"`` or ``"N/S;N/S…"``, in order; raises ``ValueError``."""
+        return tuple(cls(amount, seconds) for amount, seconds in parse_rate_limits(value))
+
     def item(self) -> RateLimitItem:
         return RateLimitItemPerSecond(self.amount, self.seconds, namespace=NAMESPACE)
 
@@ -69,6 +77,14 @@ class Usage:
     allowed: bool
     remaining: int
     reset: int  # whole seconds until the window resets, rounded up
+    others: tuple[Usage, ...] = ()
+    """The credential's further windows, each counted too (none for a single window)."""
+
+    @property
+    def refusing(self) -> Usage | None:
+        """The window that refuses the request (the one that resets last), if any."""
+        refused = [u for u in (self, *self.others) if not u.allowed]
+        return max(refused, key=lambda u: u.reset) if refused else None
 
     def headers(self) -> dict[str, str]:
         """The contract's headers: ``X-RateLimit-*`` and the IETF draft's fields
@@ -106,7 +122,8 @@ class RateLimiter:
     """Fixed-window counters per credential; one per application (``app.state``)."""
 
     def __init__(self, settings: Settings) -> None:
-        self.default = Quota.parse(settings.rate_limit)
+        self.defaults = Quota.parse_all(settings.rate_limit)
+        self.default = self.defaults[0]
         self.local = FixedWindowRateLimiter(_storage("async+memory://"))
         self.shared: FixedWindowRateLimiter | None = None
         self.redis_location: str | None = None
@@ -126,6 +143,21 @@ class RateLimiter:
     async def hit(self, identifier: str, quota: Quota) -> Usage:
         """Count one request of ``identifier`` against ``quota``."""
         return await self._measure(lambda limiter, slack: _count(limiter, identifier, quota, slack))
+
+    async def hit_all(self, identifier: str, quotas: tuple[Quota, ...]) -> Usage:
+        """Count one request of ``identifier`` in every window of ``quotas``: the first
+        window's usage, the others in ``others``; allowed only if every window allows."""
+        first, *rest = [await self.hit(identifier, quota) for quota in quotas]
+        if not rest:
+            return first
+        allowed = first.allowed and all(usage.allowed for usage in rest)
+        return Usage(
+            first.quota,
+            allowed,
+            first.remaining if first.allowed else 0,
+            first.reset,
+            tuple(rest),
+        )
 
     async def peek(self, identifier: str, quota: Quota) -> Usage:
         """Where ``identifier`` stands against ``quota``, without counting a request:
@@ -194,20 +226,27 @@ async def _peek(
     return Usage(quota, allowed, stats.remaining, _reset(quota, left, slack, allowed))
 
 
-async def quota_of(request: Request, session: AsyncSession, principal: Principal) -> Quota:
-    """The credential's quota: its key's own ``rate_limit``, or the deployment's."""
+async def quotas_of(
+    request: Request, session: AsyncSession, principal: Principal
+) -> tuple[Quota, ...]:
+    """The credential's windows: its key's own ``rate_limit``, or the deployment's."""
     limiter = limiter_of(request)
     if principal.credential_kind != "api_key":
-        return limiter.default
+        return limiter.defaults
     # Authentication loaded the key in this session: this is an identity-map look-up.
     key = await session.get(ApiKey, principal.credential_id)
     if key is None or not key.rate_limit:
-        return limiter.default
+        return limiter.defaults
     try:
-        return Quota.parse(key.rate_limit)
+        return Quota.parse_all(key.rate_limit)
     except ValueError:
         log.warning("API key %s has an invalid rate_limit; using the default", key.id)
-        return limiter.default
+        return limiter.defaults
+
+
+async def quota_of(request: Request, session: AsyncSession, principal: Principal) -> Quota:
+    """The credential's first window (the one the native headers report)."""
+    return (await quotas_of(request, session, principal))[0]
 
 
 def limiter_of(request: Request) -> RateLimiter:
@@ -230,12 +269,14 @@ async def enforce_rate_limit(
     response, whatever it turns out to be.
     """
     principal = context.principal
-    quota = await quota_of(request, context.session, principal)
-    usage = await limiter_of(request).hit(principal.credential_id, quota)
+    quotas = await quotas_of(request, context.session, principal)
+    usage = await limiter_of(request).hit_all(principal.credential_id, quotas)
     context.response_headers.update(draw(usage))
-    if not usage.allowed:
+    refusing = usage.refusing
+    if refusing is not None:
+        quota = refusing.quota
         raise RateLimited(
             f"Rate limit of {quota.amount} requests per {quota.seconds} seconds exceeded; "
-            f"retry after {usage.reset} seconds",
-            headers={"Retry-After": str(usage.reset)},
+            f"retry after {refusing.reset} seconds",
+            headers={"Retry-After": str(refusing.reset)},
         )

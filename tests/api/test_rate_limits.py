@@ -227,8 +227,42 @@ def test_a_key_may_have_its_own_limit(limited: Callable[..., Tenant]) -> None:
     assert state_of(tenant.get("/users/me"))["limit"] == 50
 
 
+def test_a_key_may_have_several_windows_each_counted(limited: Callable[..., Tenant]) -> None:
+    tenant = limited(rate_limit="50/60")
+    created = tenant.post("/api-keys", json={"name": "hl", "rate_limit": "5/3600 ; 3/86400"})
+    assert created.status_code == 201, created.text
+    data = created.json()["data"]
+    assert data["rate_limit"] == "5/3600;3/86400"
+    for remaining in (4, 3, 2):
+        response = tenant.get("/users/me", key=data["key"])
+        assert response.status_code == 200
+        # The native headers report the first window.
+        assert response.headers["RateLimit-Policy"] == '"default";q=5;w=3600'
+        assert state_of(response)["remaining"] == remaining
+    # The first window has room; the second (3 a day) refuses, and says when it resets.
+    refused = tenant.get("/users/me", key=data["key"])
+    assert refused.status_code == 429
+    assert "3 requests per 86400 seconds" in refused.json()["error"]["message"]
+    assert 3600 < int(refused.headers["Retry-After"]) <= 86400
+
+
 @pytest.mark.parametrize(
-    "value", ["abc", "0/10", "10/0", "-1/5", "10", "1/2/3", "1.5/2", "", 5, "9" * 40]
+    "value",
+    [
+        "abc",
+        "0/10",
+        "10/0",
+        "-1/5",
+        "10",
+        "1/2/3",
+        "1.5/2",
+        "",
+        5,
+        "9" * 40,
+        "1/10;2/10",
+        "1/10;",
+        "1/1;2/2;3/3;4/4;5/5",
+    ],
 )
 def test_an_invalid_key_limit_is_400(tenant: Tenant, value: object) -> None:
     response = tenant.post("/api-keys", json={"name": "bad", "rate_limit": value})
@@ -245,7 +279,9 @@ def test_the_deployment_setting_is_read_and_validated(monkeypatch: pytest.Monkey
     assert settings.rate_limit == "600/60"
     assert settings.redis_url is None
     assert settings.redis_prefix == "rolodex"
-    for bad in ("0/60", "60/0", "sixty", "60", "1/-1"):
+    monkeypatch.setenv("ROLODEX_RATE_LIMIT", "100/10;200000/86400")
+    assert Settings().rate_limit == "100/10;200000/86400"
+    for bad in ("0/60", "60/0", "sixty", "60", "1/-1", "1/60;2/60"):
         monkeypatch.setenv("ROLODEX_RATE_LIMIT", bad)
         with pytest.raises(ValidationError):
             Settings()
