@@ -19,6 +19,8 @@ from rolodex.companies.routes import router as companies
 from rolodex.config import Settings, get_settings
 from rolodex.contacts.routes import router as contacts
 from rolodex.db import make_engine, make_sessionmaker
+from rolodex.dialects.highlevel.routes import ROUTERS as HIGHLEVEL_ROUTERS
+from rolodex.dialects.highlevel.surface import HIGHLEVEL
 from rolodex.events.routes import router as events
 from rolodex.health import router as health
 from rolodex.http.errors import install_error_handlers
@@ -29,7 +31,7 @@ from rolodex.http.middleware import (
     TrailingSlashMiddleware,
 )
 from rolodex.http.ratelimit import RateLimiter
-from rolodex.http.surface import NATIVE, native_routes
+from rolodex.http.surface import NATIVE, mount, native_routes
 from rolodex.idempotency.service import expired_keys_cleanup
 from rolodex.kinds import API_PREFIX
 from rolodex.notes.routes import router as notes
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.state.surfaces = {}
     # Each dialect is mounted here: mount(app, SURFACE, ROUTERS) (rolodex.http.surface).
+    mount(app, HIGHLEVEL, HIGHLEVEL_ROUTERS)
     # Added inner to outer: the request id wraps everything, so even a 413 carries it;
     # the methods of each path are checked on the normalised path, just before routing.
     app.add_middleware(MethodMiddleware, routes=app.routes)

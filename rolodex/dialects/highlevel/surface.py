@@ -86,7 +86,7 @@ def _messages(failure: Failure) -> list[str]:
 def status_of(failure: Failure) -> int:
     """The status HighLevel answers a failure with: a validation error that names fields
     is 422, one that does not (malformed JSON, the ``Version`` header) stays 400."""
-    if failure.code == "VALIDATION_ERROR" and failure.details:
+    if failure.code == "VALIDATION_ERROR" and any(d["field"] for d in failure.details or ()):
         return 422
     return failure.status
 
