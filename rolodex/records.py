@@ -13,7 +13,7 @@ from sqlalchemy.sql.base import ExecutableOption
 
 from rolodex.accounts.principal import Principal
 from rolodex.db import utcnow
-from rolodex.errors import NotFound, Unprocessable, ValidationFailed
+from rolodex.errors import Detail, NotFound, Unprocessable, ValidationFailed
 from rolodex.ids import is_valid_id
 from rolodex.kinds import ResourceKind
 from rolodex.preconditions import Precondition
@@ -123,13 +123,20 @@ class References:
 
     def check(self, values: dict[str, Any]) -> None:
         """Every reference of ``values`` (loaded before) must name a live record of the
-        account; otherwise the body is invalid (400)."""
-        for ref in self.references:
-            record_id = values.get(ref.field)
-            if record_id is not None and record_id not in self._live[ref.field]:
-                raise ValidationFailed.field(
-                    ref.field, f"does not name an existing {ref.label} of this account"
-                )
+        account; otherwise the body is invalid (400), with a detail for each reference
+        that does not (the first one worded as the message)."""
+        details: list[Detail] = [
+            {
+                "field": ref.field,
+                "message": f"does not name an existing {ref.label} of this account",
+            }
+            for ref in self.references
+            if values.get(ref.field) is not None
+            and values.get(ref.field) not in self._live[ref.field]
+        ]
+        if details:
+            first = details[0]
+            raise ValidationFailed(f"{first['field']} {first['message']}", details=details)
 
 
 async def check_reference(

@@ -184,6 +184,11 @@ def test_create_contact_with_company_or_owner_of_another_account_is_refused(
     assert "owner_id" in error_fields(response)
     response = tenant.post("/contacts", json={"first_name": "J", "company_id": UNKNOWN_COMPANY})
     assert_error(response, 400, "VALIDATION_ERROR")
+    # Both wrong references are reported, not only the first one checked.
+    body = {"first_name": "J", "company_id": foreign_company["id"], "owner_id": other.user_id}
+    error = assert_error(tenant.post("/contacts", json=body), 400, "VALIDATION_ERROR")
+    assert sorted(d["field"] for d in error["details"]) == ["company_id", "owner_id"]
+    assert error["message"] == f"{error['details'][0]['field']} {error['details'][0]['message']}"
     assert tenant.get("/contacts").json()["meta"]["total"] == 0
 
 
