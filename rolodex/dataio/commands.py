@@ -1,13 +1,14 @@
 """``rolodex contacts``, ``rolodex import`` and ``rolodex export``: data commands that talk
 to any Rolodex server through the client library (``--url``/``--api-key``, or
-``ROLODEX_URL``/``ROLODEX_API_KEY``). A failure is one ``error: …`` line and exit code 1."""
+``ROLODEX_URL``/``ROLODEX_API_KEY``). A failure is one ``error: …`` line, with exit
+code 2 for a wrong argument and 1 otherwise."""
 
 from __future__ import annotations
 
 import csv
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from enum import StrEnum
 from pathlib import Path
@@ -20,11 +21,15 @@ from rich.table import Table
 
 from rolodex.client import Rolodex, RolodexError
 from rolodex.dataio.exporter import export
-from rolodex.dataio.formats import FormatError, format_of, parse_mapping
-from rolodex.dataio.importer import BATCH_SIZE, CONCURRENCY, import_contacts, open_rows
+from rolodex.dataio.formats import FormatError, UsageError, format_of, parse_mapping
+from rolodex.dataio.importer import BATCH_SIZE, CONCURRENCY, import_rows, open_rows
+from rolodex.dataio.kinds import KINDS, DataKind
 
 contacts_app = typer.Typer(help="List, show and create contacts on a server.", no_args_is_help=True)
-import_app = typer.Typer(help="Import records from CSV or JSON Lines.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import contacts, companies, tasks or notes from CSV or JSON Lines.",
+    no_args_is_help=True,
+)
 err = Console(stderr=True)
 
 Url = Annotated[
@@ -46,6 +51,7 @@ FormulaEscape = Annotated[
 ]
 TIMEOUT = 300.0
 TABLE_COLUMNS = ("id", "name", "email", "phone", "tags", "updated_at")
+SHOWN_REJECTED = 50
 
 
 class FileFormat(StrEnum):
@@ -79,9 +85,12 @@ def register(app: typer.Typer) -> None:
 
 @contextmanager
 def _failures() -> Iterator[None]:
-    """Any failure as one ``error:`` line and exit code 1."""
+    """Any failure as one ``error:`` line; exit code 2 for a wrong argument, else 1."""
     try:
         yield
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
     except (RolodexError, FormatError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
@@ -89,9 +98,9 @@ def _failures() -> Iterator[None]:
 
 def _client(url: str, api_key: str | None) -> Rolodex:
     if not api_key:
-        raise ValueError("an API key is needed: --api-key or ROLODEX_API_KEY")
+        raise UsageError("an API key is needed: --api-key or ROLODEX_API_KEY")
     if not url.startswith(("http://", "https://")):
-        raise ValueError(f"--url must start with http:// or https://, not {url!r}")
+        raise UsageError(f"--url must start with http:// or https://, not {url!r}")
     # A batch of 250 can take a while on a busy server: a short timeout would only make
     # the retry meet the first attempt still running (409) instead of its answer.
     return Rolodex(api_key, base_url=url, timeout=TIMEOUT, max_retries=5)
@@ -209,7 +218,7 @@ def contacts_create(
         for pair in field or []:
             name, sep, raw = pair.partition("=")
             if not sep or not name:
-                raise ValueError(f"--field {pair!r}: write it as NAME=VALUE")
+                raise UsageError(f"--field {pair!r}: write it as NAME=VALUE")
             try:
                 body[name] = json.loads(raw)
             except ValueError:
@@ -218,84 +227,106 @@ def contacts_create(
     _show(data, as_json)
 
 
-@import_app.command("contacts")
-def import_contacts_command(
-    file: Annotated[Path, typer.Argument(help="A .csv or .jsonl file.")],
-    url: Url = "http://127.0.0.1:8000",
-    api_key: ApiKeyOption = None,
-    file_format: Annotated[
-        FileFormat | None, typer.Option("--format", help="Default: from the extension.")
-    ] = None,
-    map_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--map",
-            help="COLUMN=FIELD (address.city, custom_fields.KEY too), or COLUMN=- to skip a "
-            "column; repeatable.",
-        ),
-    ] = None,
-    mode: Annotated[
-        Mode, typer.Option(help="upsert: update contacts matched by --match-on.")
-    ] = Mode.upsert,
-    match_on: Annotated[MatchOn, typer.Option(help="How upsert finds a contact.")] = MatchOn.email,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")
-    ] = False,
-    report: Annotated[
-        Path | None, typer.Option(help="Write rejected rows (line, reason) to this CSV file.")
-    ] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=BATCH_SIZE)] = BATCH_SIZE,
-    concurrency: Annotated[
-        int, typer.Option(min=1, max=16, help="Batches in flight at once.")
-    ] = CONCURRENCY,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
-    formula_escape: FormulaEscape = True,
-) -> None:
-    """Import contacts; rows repeating an email of an earlier row are rejected."""
-    with _failures():
-        if not file.is_file():
-            raise ValueError(f"{file} is not a readable file")
-        fmt = format_of(str(file), file_format.value if file_format else None)
-        client = _client(url, api_key)
-        opened = open_rows(file, fmt, parse_mapping(map_ or []), formula_escape=formula_escape)
-        with _progress(progress) as bar:
-            task = bar.add_task("dry run" if dry_run else "importing", total=None)
-            result = import_contacts(
-                client,
-                opened,
-                mode=mode.value,
-                match_on=match_on.value,
-                dry_run=dry_run,
-                batch_size=batch_size,
-                concurrency=concurrency,
-                on_start=lambda total: bar.update(task, total=max(total - (fmt == "csv"), 0)),
-                on_progress=lambda line: bar.update(task, completed=line - (fmt == "csv")),
-            )
-        if report is not None:
-            with report.open("w", newline="", encoding="utf-8") as out:
-                writer = csv.writer(out)
-                writer.writerow(["line", "reason"])
-                for rejected in result.rejected:
-                    writer.writerow([rejected.line, rejected.reason()])
-    summary = result.as_dict()
-    if as_json:
-        print(json.dumps(summary, ensure_ascii=False, indent=2))
-        return
-    verb = "would be" if dry_run else "were"
-    print(
-        f"{summary['rows']} rows: {summary['created']} {verb} created, {summary['updated']} "
-        f"updated, {summary['unchanged']} unchanged, {len(result.rejected)} rejected"
+def _import_command(kind: DataKind) -> Callable[..., None]:
+    """The ``rolodex import <kind>`` command."""
+
+    def command(
+        file: Annotated[Path, typer.Argument(help="A .csv or .jsonl file.")],
+        url: Url = "http://127.0.0.1:8000",
+        api_key: ApiKeyOption = None,
+        file_format: Annotated[
+            FileFormat | None, typer.Option("--format", help="Default: from the extension.")
+        ] = None,
+        map_: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--map",
+                help="COLUMN=FIELD (address.city, custom_fields.KEY, company_name too), or "
+                "COLUMN=- to skip a column; repeatable.",
+            ),
+        ] = None,
+        mode: Annotated[
+            Mode, typer.Option(help="upsert: update the records matched by --match-on.")
+        ] = Mode.upsert,
+        match_on: Annotated[
+            MatchOn | None,
+            typer.Option(
+                help="How upsert finds a record: email (the default of contacts and companies) "
+                "or id (the only one of tasks and notes)."
+            ),
+        ] = None,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")
+        ] = False,
+        report: Annotated[
+            Path | None, typer.Option(help="Write rejected rows (line, reason) to this CSV file.")
+        ] = None,
+        batch_size: Annotated[int, typer.Option(min=1, max=BATCH_SIZE)] = BATCH_SIZE,
+        concurrency: Annotated[
+            int, typer.Option(min=1, max=16, help="Requests in flight at once.")
+        ] = CONCURRENCY,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+        progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+        formula_escape: FormulaEscape = True,
+    ) -> None:
+        with _failures():
+            if match_on is not None and match_on.value not in kind.match_on:
+                raise UsageError(
+                    f"--match-on {match_on.value}: {kind.name} are matched on "
+                    f"{' or '.join(kind.match_on)}"
+                )
+            if not file.is_file():
+                raise UsageError(f"{file} is not a readable file")
+            fmt = format_of(str(file), file_format.value if file_format else None)
+            client = _client(url, api_key)
+            mapping = parse_mapping(map_ or [])
+            opened = open_rows(file, fmt, mapping, kind, formula_escape=formula_escape)
+            with _progress(progress) as bar:
+                task = bar.add_task("dry run" if dry_run else "importing", total=None)
+                result = import_rows(
+                    client,
+                    kind,
+                    opened,
+                    mode=mode.value,
+                    match_on=match_on.value if match_on else None,
+                    dry_run=dry_run,
+                    batch_size=batch_size,
+                    concurrency=concurrency,
+                    on_start=lambda total: bar.update(task, total=total),
+                    on_progress=lambda lines: bar.update(task, completed=lines),
+                )
+            if report is not None:
+                with report.open("w", newline="", encoding="utf-8") as out:
+                    writer = csv.writer(out)
+                    writer.writerow(["line", "reason"])
+                    for rejected in result.rejected:
+                        writer.writerow([rejected.line, rejected.reason()])
+        if as_json:
+            print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+            return
+        print(result.summary())
+        for rejected in result.rejected[:SHOWN_REJECTED]:
+            print(f"  line {rejected.line}: {rejected.reason()}")
+        if len(result.rejected) > SHOWN_REJECTED:
+            print(f"  … and {len(result.rejected) - SHOWN_REJECTED} more (see --report)")
+        for notice in result.notices:
+            print(f"  notice: {notice}")
+
+    command.__doc__ = (
+        f"Import {kind.name} from CSV or JSON Lines (upsert by {kind.match_on[0]} by default)."
     )
-    for rejected in result.rejected[:50]:
-        print(f"  line {rejected.line}: {rejected.reason()}")
-    if len(result.rejected) > 50:
-        print(f"  … and {len(result.rejected) - 50} more (see --report)")
+    return command
+
+
+for _kind in KINDS.values():
+    import_app.command(_kind.name)(_import_command(_kind))
 
 
 def export_command(
     kind: Annotated[ExportKind, typer.Argument(help="contacts, companies, tasks or notes.")],
-    file: Annotated[str, typer.Argument(help="Output file (.csv or .jsonl), or - for stdout.")],
+    file: Annotated[
+        str, typer.Argument(help="Output file (.csv, .jsonl or .ndjson), or - for stdout.")
+    ],
     url: Url = "http://127.0.0.1:8000",
     api_key: ApiKeyOption = None,
     file_format: Annotated[
@@ -311,6 +342,7 @@ def export_command(
     formula_escape: FormulaEscape = True,
 ) -> None:
     """Export every record of a kind, oldest change first."""
+    data_kind = KINDS[kind.value]
     with _failures():
         fmt = format_of(file, file_format.value if file_format else None)
         client = _client(url, api_key)
@@ -326,7 +358,7 @@ def export_command(
             task = bar.add_task(f"exporting {kind.value}", total=None)
             result = export(
                 client,
-                kind.value,
+                data_kind,
                 out,
                 file_format=fmt,
                 updated_after=updated_after,
@@ -335,7 +367,12 @@ def export_command(
                 on_start=lambda total: bar.update(task, total=total),
                 on_progress=lambda rows: bar.update(task, completed=rows),
             )
-    if not to_stdout:
-        print(f"{result.rows} {kind.value} written to {file}")
-        if result.newest_updated_at:
-            print(f"next incremental export: --updated-after {result.newest_updated_at}")
+    # On stdout the data is the output: what was done goes to stderr.
+    said = sys.stderr if to_stdout else sys.stdout
+    print(
+        f"{data_kind.plural(result.rows)} written to {'stdout' if to_stdout else file}", file=said
+    )
+    if result.newest_updated_at:
+        print(f"next incremental export: --updated-after {result.newest_updated_at}", file=said)
+    for notice in result.notices:
+        print(f"notice: {notice}", file=sys.stderr)

@@ -3,7 +3,9 @@ rejected) and writing records.
 
 CSV conventions, the same for import and export:
 
-- the first row names the columns; an empty cell is null;
+- the first row names the columns; an empty cell is null, except in a list or object
+  column (``tags``, ``custom_fields``, the address): there it leaves the field out, so
+  a new record gets an empty one and an existing record keeps its own;
 - ``address.line1`` … ``address.country`` hold the address;
 - ``tags`` holds tag names separated by commas, or a JSON array when a name has a comma;
 - ``custom_fields`` holds a JSON object; ``custom_fields.<key>`` columns add text values;
@@ -24,35 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from rolodex.dataio.kinds import DataKind
+
 Format = Literal["csv", "jsonl"]
-ADDRESS_PARTS = ("line1", "line2", "city", "state", "postal_code", "country")
 BOOLEAN_FIELDS = frozenset({"do_not_contact", "completed", "pinned", "staff", "active"})
+LIST_FIELDS = frozenset({"tags"})
+OBJECT_FIELDS = frozenset({"custom_fields", "address"})
+"""Lists and objects: an empty cell (or a null in JSON Lines) leaves them out of the row,
+so a new record gets none and an existing one keeps its own."""
 TRUE = frozenset({"true", "1", "yes", "y"})
 FALSE = frozenset({"false", "0", "no", "n"})
 IGNORE = "-"
-
-CONTACT_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "mobile_phone",
-    "title",
-    "job_title",
-    "gender",
-    "birthday",
-    "website",
-    "address",
-    "company_id",
-    "owner_id",
-    "source",
-    "timezone",
-    "do_not_contact",
-    "description",
-    "tags",
-    "custom_fields",
-)
-READ_ONLY = ("id", "object", "name", "created_at", "updated_at", "deleted_at")
+EXTENSIONS: dict[str, Format] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_QUOTE = "'"
 
@@ -85,26 +70,58 @@ class FormatError(Exception):
     """The file cannot be read at all (not a row-level problem)."""
 
 
+class UsageError(FormatError):
+    """The command was called wrongly (an argument that cannot be used): exit code 2."""
+
+
 @dataclass
 class Row:
-    """One record of an input file: the item to write, or why it is rejected."""
+    """One record of an input file: the values read from it, and why it is rejected if
+    it is (every reason, not only the first)."""
 
     line: int
-    item: dict[str, Any] | None = None
+    values: dict[str, Any] = field(default_factory=dict)
     problems: list[dict[str, str | None]] = field(default_factory=list)
 
+    @property
+    def item(self) -> dict[str, Any] | None:
+        """The values to write, or None for a rejected row."""
+        return None if self.problems else self.values
+
     def reject(self, message: str, field_name: str | None = None) -> None:
-        """Mark the row rejected (it keeps every reason)."""
-        self.problems.append({"field": field_name, "message": message})
-        self.item = None
+        """Add a reason to reject the row (it keeps every reason)."""
+        problem = {"field": field_name, "message": message}
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+
+@dataclass
+class Opened:
+    """A file opened for import: its rows, read as they are iterated."""
+
+    lines: int
+    """The lines to read after the header (what progress counts to)."""
+    header_lines: int
+    """The lines before the first row (a CSV header; none in JSON Lines)."""
+    rows: Iterator[Row]
 
 
 def format_of(path: str, explicit: str | None) -> Format:
-    """``csv`` or ``jsonl``: as given, else from the file's extension."""
-    chosen = explicit or ("jsonl" if path.lower().endswith((".jsonl", ".ndjson")) else "csv")
-    if chosen not in ("csv", "jsonl"):
-        raise FormatError(f"--format must be csv or jsonl, not {chosen!r}")
-    return chosen  # type: ignore[return-value]
+    """``csv`` or ``jsonl``: as given, else from the file's extension (``-``, standard
+    output, is CSV); any other extension is a :class:`UsageError`."""
+    if explicit is not None:
+        if explicit not in ("csv", "jsonl"):
+            raise UsageError(f"--format must be csv or jsonl, not {explicit!r}")
+        return explicit  # type: ignore[return-value]
+    if path == "-":
+        return "csv"
+    suffix = Path(path).suffix.lower()
+    if suffix in EXTENSIONS:
+        return EXTENSIONS[suffix]
+    shown = f"extension {suffix!r}" if suffix else "no extension"
+    raise UsageError(
+        f"{path} has {shown}: name it .csv, .jsonl or .ndjson, or give --format csv|jsonl"
+    )
 
 
 def _has_bad_bytes(text: str) -> bool:
@@ -133,62 +150,56 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         column, sep, target = pair.partition("=")
         if not sep or not column.strip():
-            raise FormatError(f"--map {pair!r}: write it as COLUMN=FIELD (or COLUMN=- to skip)")
+            raise UsageError(f"--map {pair!r}: write it as COLUMN=FIELD (or COLUMN=- to skip)")
         mapping[column.strip()] = target.strip() or IGNORE
     return mapping
 
 
-def _target_ok(target: str, fields: tuple[str, ...]) -> bool:
-    if target in fields or target in READ_ONLY or target == IGNORE:
-        return True
-    head, _, tail = target.partition(".")
-    if head == "address" and "address" in fields:
-        return tail in ADDRESS_PARTS
-    return head == "custom_fields" and bool(tail) and "custom_fields" in fields
-
-
-def resolve_columns(
-    header: list[str], mapping: dict[str, str], fields: tuple[str, ...]
-) -> list[str]:
+def resolve_columns(header: list[str], mapping: dict[str, str], kind: DataKind) -> list[str]:
     """Each column's target field, or an error naming every column that has none."""
     unknown = [c for c in mapping if c not in header]
     if unknown:
-        raise FormatError(f"--map names columns the file does not have: {', '.join(unknown)}")
+        raise UsageError(f"--map names columns the file does not have: {', '.join(unknown)}")
     targets = [mapping.get(column, column.strip()) for column in header]
-    bad = [c for c, t in zip(header, targets, strict=True) if not _target_ok(t, fields)]
+    bad = [c for c, t in zip(header, targets, strict=True) if t != IGNORE and not kind.accepts(t)]
     if bad:
         raise FormatError(
-            f"columns without a field: {', '.join(bad)}; map them with --map COLUMN=FIELD "
-            "(or COLUMN=- to skip them)"
+            f"columns without a field of {kind.name}: {', '.join(bad)}; map them with "
+            "--map COLUMN=FIELD (or COLUMN=- to skip them)"
         )
     return targets
 
 
-def _set(item: dict[str, Any], target: str, value: str, row: Row) -> None:
+def _set(item: dict[str, Any], target: str, value: str, row: Row, kind: DataKind) -> None:
     head, _, tail = target.partition(".")
-    if target == IGNORE or (target in READ_ONLY and target != "id"):
+    if target == IGNORE or target in kind.read_only:
         return
     if head == "address" and tail:
-        address = item.setdefault("address", {})
         if value:
-            address[tail] = value
+            address = item.get("address")
+            item["address"] = {**(address if isinstance(address, dict) else {}), tail: value}
         return
     if head == "custom_fields" and tail:
         if value:
-            item.setdefault("custom_fields", {})[tail] = value
+            custom = item.get("custom_fields")
+            item["custom_fields"] = {**(custom if isinstance(custom, dict) else {}), tail: value}
         return
     if value == "":
-        item[target] = None
+        if target not in LIST_FIELDS and target not in OBJECT_FIELDS:
+            item[target] = None
         return
     try:
         if target in BOOLEAN_FIELDS:
             item[target] = _boolean(value)
-        elif target == "tags":
+        elif target in LIST_FIELDS:
             item[target] = _tags(value)
-        elif target == "custom_fields":
+        elif target in OBJECT_FIELDS:
             parsed = json.loads(value)
+            earlier = item.get(target)
             item[target] = (
-                {**parsed, **item.get(target, {})} if isinstance(parsed, dict) else parsed
+                {**parsed, **earlier}
+                if isinstance(parsed, dict) and isinstance(earlier, dict)
+                else parsed
             )
         else:
             item[target] = value
@@ -197,12 +208,12 @@ def _set(item: dict[str, Any], target: str, value: str, row: Row) -> None:
 
 
 def read_csv(
-    path: Path, mapping: dict[str, str], fields: tuple[str, ...], *, formula_escape: bool = True
-) -> tuple[int, Iterator[Row]]:
-    """The number of physical lines (for progress) and the file's rows, one by one.
-    A row that is not valid UTF-8, or has more or fewer cells than the header, is rejected
-    with its line number; the others go on. With ``formula_escape`` the quote that
-    :func:`escape_formula` put before a cell is taken off again."""
+    path: Path, mapping: dict[str, str], kind: DataKind, *, formula_escape: bool = True
+) -> Opened:
+    """The file's rows, one by one. A row that is not valid UTF-8, or has more or fewer
+    cells than the header, is rejected with its line number; the others go on. With
+    ``formula_escape`` the quote that :func:`escape_formula` put before a cell is taken
+    off again."""
     raw = path.read_bytes()
     text = raw.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
@@ -215,7 +226,8 @@ def read_csv(
         raise FormatError(f"{path}: the header row is not valid CSV ({exc})") from None
     if _has_bad_bytes("".join(header)):
         raise FormatError(f"{path}: the header row is not valid UTF-8")
-    targets = resolve_columns(header, mapping, fields)
+    targets = resolve_columns(header, mapping, kind)
+    after_header = reader.line_num
 
     def rows() -> Iterator[Row]:
         line = reader.line_num + 1
@@ -239,23 +251,20 @@ def read_csv(
             elif len(cells) != len(header):
                 row.reject(f"has {len(cells)} cells; the header has {len(header)}")
             else:
-                item: dict[str, Any] = {}
-                row.item = item
                 for target, cell in zip(targets, cells, strict=True):
-                    _set(item, target, unescape_formula(cell) if formula_escape else cell, row)
-                if item.get("address") == {}:
-                    item["address"] = None  # every part empty: no address
-                if row.item is not None and not any(v not in (None, {}) for v in item.values()):
+                    text = unescape_formula(cell) if formula_escape else cell
+                    _set(row.values, target, text, row, kind)
+                if not any(v not in (None, {}, []) for k, v in row.values.items() if k != "id"):
                     row.reject("is empty")
             yield row
 
-    return lines, rows()
+    return Opened(max(lines - after_header, 0), after_header, rows())
 
 
-def read_jsonl(
-    path: Path, mapping: dict[str, str], fields: tuple[str, ...]
-) -> tuple[int, Iterator[Row]]:
-    """The number of lines and the rows of a JSON Lines file: one object per line."""
+def read_jsonl(path: Path, mapping: dict[str, str], kind: DataKind) -> Opened:
+    """The rows of a JSON Lines file: one object per line; blank
+    lines are skipped. A null list or object (``tags``, ``custom_fields``, ``address``)
+    is left out, as an empty CSV cell is."""
     raw = path.read_bytes()
     physical = raw.splitlines()
 
@@ -280,10 +289,15 @@ def read_jsonl(
                 continue
             item = {mapping.get(str(k), str(k)): v for k, v in value.items()}
             item.pop(IGNORE, None)
-            row.item = {k: v for k, v in item.items() if k not in READ_ONLY or k == "id"}
+            row.values = {
+                k: v
+                for k, v in item.items()
+                if k not in kind.read_only
+                and not (v is None and (k in LIST_FIELDS or k in OBJECT_FIELDS))
+            }
             yield row
 
-    return len(physical), rows()
+    return Opened(len(physical), 0, rows())
 
 
 def flatten(
@@ -314,14 +328,3 @@ def _cell(column: str, value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
     return str(value)
-
-
-def csv_columns(fields: list[str]) -> list[str]:
-    """Export columns: every field, the address split into its parts."""
-    columns: list[str] = []
-    for name in fields:
-        if name == "address":
-            columns.extend(f"address.{part}" for part in ADDRESS_PARTS)
-        else:
-            columns.append(name)
-    return columns

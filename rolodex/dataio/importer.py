@@ -1,73 +1,46 @@
-"""Importing contacts from a file: rows are read and checked locally (encoding, shape,
-duplicates), then written in batches of up to 250 through ``POST /contacts/batch``,
-which validates each item as the single-item route would. Every row ends created,
-updated, unchanged or rejected with its reasons."""
+"""Importing records from a file: rows are read and checked locally (encoding, shape,
+references, duplicates), then written a chunk at a time, several chunks in flight
+(:mod:`rolodex.dataio.writers`). Every row ends created, updated, unchanged or
+rejected with its reasons; what the import did differently from the file (a reference
+it could not keep) is said once, as a notice."""
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from rolodex.client import Rolodex
-from rolodex.dataio.formats import CONTACT_FIELDS, Row, read_csv, read_jsonl
+from rolodex.dataio.formats import Opened, Row, read_csv, read_jsonl
+from rolodex.dataio.kinds import DataKind
+from rolodex.dataio.references import Directory, Notices, Resolver
+from rolodex.dataio.report import ImportReport, Rejected
+from rolodex.dataio.writers import (
+    BatchWriter,
+    ChildWriter,
+    MatchOn,
+    Mode,
+    Outcome,
+    match_key,
+)
 
 BATCH_SIZE = 250
+ROWS_A_WORKER = 25
+"""Rows of a kind without a batch route that one worker writes before reporting back."""
 CONCURRENCY = 4
 
 
-@dataclass
-class Rejected:
-    """A row that was not written, and why."""
-
-    line: int
-    problems: list[dict[str, Any]]
-
-    def reason(self) -> str:
-        """The reasons as one line."""
-        return "; ".join(
-            f"{p['field']}: {p['message']}" if p.get("field") else str(p["message"])
-            for p in self.problems
-        )
-
-
-@dataclass
-class ImportReport:
-    """What an import did (or, in a dry run, would do)."""
-
-    dry_run: bool
-    counts: Counter[str] = field(default_factory=Counter)
-    rejected: list[Rejected] = field(default_factory=list)
-
-    @property
-    def rows(self) -> int:
-        """Rows read (blank lines excluded)."""
-        return sum(self.counts.values())
-
-    def as_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready values."""
-        return {
-            "dry_run": self.dry_run,
-            "rows": self.rows,
-            "created": self.counts["created"],
-            "updated": self.counts["updated"],
-            "unchanged": self.counts["unchanged"],
-            "rejected": [{"line": r.line, "reason": r.reason()} for r in self.rejected],
-        }
-
-
-def _deduplicated(rows: Iterator[Row]) -> Iterator[Row]:
-    """Rows with an email already seen in the file are rejected, naming the first one."""
+def _deduplicated(rows: Iterator[Row], match_on: MatchOn) -> Iterator[Row]:
+    """Rows matching on what an earlier row of the file matches on (its email, or its
+    id) are rejected, naming that row's line."""
     first_line: dict[str, int] = {}
     for row in rows:
-        email = row.item.get("email") if row.item else None
-        if isinstance(email, str) and email.strip():
-            key = email.strip().lower()
+        key = match_key(row, match_on)
+        if key is not None:
             if key in first_line:
-                row.reject(f"repeats the email of line {first_line[key]}", "email")
+                row.reject(f"repeats the {match_on} of line {first_line[key]}", match_on)
             else:
                 first_line[key] = row.line
         yield row
@@ -88,24 +61,26 @@ def open_rows(
     path: Path,
     file_format: Literal["csv", "jsonl"],
     mapping: dict[str, str],
+    kind: DataKind,
     *,
     formula_escape: bool = True,
-) -> tuple[int, Iterator[Row]]:
-    """The file's number of lines and its rows; a file that cannot be read at all (no
+) -> Opened:
+    """The file's rows, read as they are iterated; a file that cannot be read at all (no
     header, unmapped columns) raises :class:`~rolodex.dataio.formats.FormatError` here.
     ``formula_escape`` (CSV only): strip the quotes an export put before formula-like
     cells."""
     if file_format == "csv":
-        return read_csv(path, mapping, CONTACT_FIELDS, formula_escape=formula_escape)
-    return read_jsonl(path, mapping, CONTACT_FIELDS)
+        return read_csv(path, mapping, kind, formula_escape=formula_escape)
+    return read_jsonl(path, mapping, kind)
 
 
-def import_contacts(
+def import_rows(
     client: Rolodex,
-    opened: tuple[int, Iterator[Row]],
+    kind: DataKind,
+    opened: Opened,
     *,
-    mode: Literal["create", "upsert"] = "upsert",
-    match_on: Literal["email", "id"] = "email",
+    mode: Mode = "upsert",
+    match_on: MatchOn | None = None,
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
     concurrency: int = CONCURRENCY,
@@ -113,50 +88,50 @@ def import_contacts(
     on_progress: Callable[[int], None] = lambda lines: None,
 ) -> ImportReport:
     """Import every row of a file opened by :func:`open_rows`; ``on_start(lines)`` and
-    ``on_progress(lines done)`` report progress."""
-    total, rows = opened
-    on_start(total)
+    ``on_progress(lines done)`` report progress (lines after a CSV header). ``match_on``
+    defaults to the kind's first (``email``, or ``id`` for tasks and notes)."""
+    matching: MatchOn = match_on or kind.match_on[0]  # type: ignore[assignment]
+    if matching not in kind.match_on:
+        raise ValueError(f"{kind.name} can be matched on {' or '.join(kind.match_on)} only")
+    on_start(opened.lines)
     report = ImportReport(dry_run=dry_run)
+    notices = Notices()
+    resolver = Resolver(kind, Directory(client), notices)
+    write: Callable[[list[Row]], list[tuple[Row, Outcome]]]
+    if kind.batch:
+        write = BatchWriter(client, kind, mode=mode, match_on=matching, dry_run=dry_run)
+    else:
+        write = ChildWriter(client, kind, mode=mode, dry_run=dry_run, notices=notices)
+        batch_size = min(batch_size, ROWS_A_WORKER)
+    resolved = (resolver.resolve(row) for row in opened.rows)
+    checked = _deduplicated(resolved, matching) if mode == "upsert" else resolved
 
-    def send(chunk: list[Row]) -> list[tuple[Row, Any]]:
-        valid = [row for row in chunk if row.item is not None]
-        if not valid:
-            return []
-        result = client.contacts.batch(
-            [row.item for row in valid if row.item is not None],
-            mode=mode,
-            match_on=match_on,
-            dry_run=dry_run,
-        )
-        return list(zip(valid, result.data, strict=True))
-
-    def record(chunk: list[Row], outcomes: list[tuple[Row, Any]]) -> None:
+    def record(chunk: list[Row], outcomes: list[tuple[Row, Outcome]]) -> None:
         for row in chunk:
             if row.item is None:
                 report.counts["rejected"] += 1
                 report.rejected.append(Rejected(row.line, row.problems))
         for row, outcome in outcomes:
-            if outcome.status == "error" and outcome.error is not None:
+            if outcome.status == "error":
                 report.counts["rejected"] += 1
-                problems = outcome.error.details or [
-                    {"field": None, "message": outcome.error.message}
-                ]
-                report.rejected.append(Rejected(row.line, problems))
+                report.rejected.append(Rejected(row.line, outcome.problems))
             else:
                 report.counts[outcome.status] += 1
-        on_progress(chunk[-1].line)
+        on_progress(chunk[-1].line - opened.header_lines)
 
-    # Batches go out ``concurrency`` at a time; rows never share an email across batches
-    # (de-duplication rejects repeats first), so their order between batches is free.
+    # Chunks go out ``concurrency`` at a time; rows never share what they match on
+    # across chunks (de-duplication rejects repeats first), so their order is free.
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        pending: deque[tuple[list[Row], Future[list[tuple[Row, Any]]]]] = deque()
-        for chunk in _chunks(_deduplicated(rows), batch_size):
-            pending.append((chunk, pool.submit(send, chunk)))
+        pending: deque[tuple[list[Row], Future[list[tuple[Row, Outcome]]]]] = deque()
+        for chunk in _chunks(checked, batch_size):
+            pending.append((chunk, pool.submit(write, chunk)))
             if len(pending) >= concurrency:
                 done, future = pending.popleft()
                 record(done, future.result())
         while pending:
             done, future = pending.popleft()
             record(done, future.result())
+    on_progress(opened.lines)  # blank lines at the end are read too
     report.rejected.sort(key=lambda r: r.line)
+    report.notices = notices.lines()
     return report
