@@ -21,9 +21,10 @@ from rolodex.contacts.routes import router as contacts
 from rolodex.db import make_engine, make_sessionmaker
 from rolodex.dialects.highlevel.routes import ROUTERS as HIGHLEVEL_ROUTERS
 from rolodex.dialects.highlevel.surface import HIGHLEVEL
+from rolodex.dialects.highlevel import oauth as highlevel_oauth
 from rolodex.events.routes import router as events
 from rolodex.health import router as health
-from rolodex.http.errors import install_error_handlers
+from rolodex.http.errors import install_error_handlers, register_error_renderer
 from rolodex.http.methods import MethodMiddleware
 from rolodex.http.middleware import (
     BodyLimitMiddleware,
@@ -122,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     app.state.surfaces = {}
+    app.include_router(highlevel_oauth.router)
+    register_error_renderer(app, highlevel_oauth.PREFIX, highlevel_oauth.render_error)
     # Each dialect is mounted here: mount(app, SURFACE, ROUTERS) (rolodex.http.surface).
     mount(app, HIGHLEVEL, HIGHLEVEL_ROUTERS)
     # Added inner to outer: the request id wraps everything, so even a 413 carries it;

@@ -133,7 +133,7 @@ def _token_limits(request: Request) -> TokenLimits:
     return TokenLimits(limiter_of(request), quota, _client_ip(request))
 
 
-async def _token_endpoint(
+async def token_endpoint(
     request: Request, action: Callable[[RolodexAuthorizationServer, FormRequest], Response]
 ) -> Response:
     """Run a token, revocation or introspection request, rate-limited as
@@ -180,13 +180,13 @@ async def token(request: Request) -> Response:
         response: Response = server.create_token_response(http)
         return response
 
-    return await _token_endpoint(request, issue)
+    return await token_endpoint(request, issue)
 
 
 @router.post("/oauth/revoke")
 async def revoke(request: Request) -> Response:
     """RFC 7009 token revocation."""
-    return await _token_endpoint(
+    return await token_endpoint(
         request, lambda server, http: server.create_endpoint_response("revocation", http)
     )
 
@@ -194,7 +194,7 @@ async def revoke(request: Request) -> Response:
 @router.post("/oauth/introspect")
 async def introspect(request: Request) -> Response:
     """RFC 7662 token introspection, for confidential clients."""
-    return await _token_endpoint(
+    return await token_endpoint(
         request, lambda server, http: server.create_endpoint_response("introspection", http)
     )
 
