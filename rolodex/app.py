@@ -22,6 +22,8 @@ from rolodex.db import make_engine, make_sessionmaker
 from rolodex.dialects.highlevel.routes import ROUTERS as HIGHLEVEL_ROUTERS
 from rolodex.dialects.highlevel.surface import HIGHLEVEL
 from rolodex.dialects.highlevel import oauth as highlevel_oauth
+from rolodex.dialects.highlevel import public_key as highlevel_public_key
+from rolodex.dialects.highlevel.surface import HIGHLEVEL
 from rolodex.events.routes import router as events
 from rolodex.health import router as health
 from rolodex.http.errors import install_error_handlers, register_error_renderer
@@ -124,7 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.state.surfaces = {}
     app.include_router(highlevel_oauth.router)
-    register_error_renderer(app, highlevel_oauth.PREFIX, highlevel_oauth.render_error)
+    app.include_router(highlevel_public_key.router)
+    register_error_renderer(app, HIGHLEVEL.prefix, HIGHLEVEL.render_error)
     # Each dialect is mounted here: mount(app, SURFACE, ROUTERS) (rolodex.http.surface).
     mount(app, HIGHLEVEL, HIGHLEVEL_ROUTERS)
     # Added inner to outer: the request id wraps everything, so even a 413 carries it;

@@ -6,6 +6,7 @@ from rolodex.audit.models import AuditEntry
 from rolodex.companies.models import Company
 from rolodex.contacts.models import Contact
 from rolodex.db import Base
+from rolodex.deployment_keys.models import DeploymentKey
 from rolodex.dialects.numbers import RecordNumber
 from rolodex.events.models import Event, EventSequence
 from rolodex.idempotency.models import IdempotencyRecord
@@ -23,6 +24,7 @@ __all__ = [
     "Base",
     "Company",
     "Contact",
+    "DeploymentKey",
     "Event",
     "EventSequence",
     "IdempotencyRecord",

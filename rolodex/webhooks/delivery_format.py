@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolodex.audit.capture import json_safe
 from rolodex.events.models import Event
+from rolodex.keyring import KeyRing
 from rolodex.webhooks import signing
 from rolodex.webhooks.models import WebhookEndpoint
 
@@ -32,12 +33,14 @@ class Rendered:
 @dataclass(frozen=True)
 class Delivery:
     """What a format renders: the event, the endpoint it goes to, the endpoint's signing
-    secrets (newest first) and the moment of the attempt."""
+    secrets (newest first), the moment of the attempt and the deployment's key ring (for
+    a format that signs with a key of the deployment rather than of the endpoint)."""
 
     event: Event
     endpoint: WebhookEndpoint
     secrets: Sequence[str]
     now: datetime
+    key_ring: KeyRing
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ differs.
 
 from __future__ import annotations
 
+from rolodex.dialects.highlevel.delivery import HIGHLEVEL_FORMAT
 from rolodex.webhooks.delivery_format import NATIVE_FORMAT, DeliveryFormat
 from rolodex.webhooks.models import WebhookEndpoint
 
@@ -18,6 +19,7 @@ FORMATS: dict[str, DeliveryFormat] = {
     for fmt in (
         NATIVE_FORMAT,
         # Each dialect's format is listed here (rolodex/dialects/<name>/delivery.py).
+        HIGHLEVEL_FORMAT,
     )
 }
 """Every delivery format by name."""

@@ -62,10 +62,12 @@ class WebhookEndpointWrite(WriteModel):
 class WebhookEndpointCreate(WebhookEndpointWrite):
     """A new webhook endpoint: the fields of any write, and the format it is created in."""
 
-    format: Literal["native"] = Field(
+    format: Literal["native", "highlevel"] = Field(
         default="native",
         description="How deliveries look: `native` (Rolodex's body, Standard Webhooks "
-        "signatures) or a dialect's. Set when the endpoint is created; it cannot change.",
+        "signatures) or a dialect's: `highlevel` (HighLevel's webhook bodies, signed in "
+        "`x-wh-signature` with the key at `/highlevel/webhooks/public-key`). Set when the "
+        "endpoint is created; it cannot change.",
     )
 
 

@@ -294,7 +294,14 @@ class DeliveryWorker:
                 continue
             try:
                 rendered = await format_of(endpoint).render(
-                    session, Delivery(event=event, endpoint=endpoint, secrets=keys, now=now)
+                    session,
+                    Delivery(
+                        event=event,
+                        endpoint=endpoint,
+                        secrets=keys,
+                        now=now,
+                        key_ring=self.deployment_key,
+                    ),
                 )
             except Exception:
                 log.exception(

@@ -25,15 +25,16 @@ from __future__ import annotations
 import json
 import urllib.parse
 from dataclasses import replace
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from rolodex.dialects.highlevel.plain_errors import highlevel_error
 from rolodex.dialects.highlevel.scopes import to_highlevel, to_rolodex
-from rolodex.http.errors import Failure
+from rolodex.dialects.highlevel.surface import TRACE_HEADER
+from rolodex.http.errors import request_id_of
 from rolodex.oauth.protocol_routes import NO_STORE, token_endpoint
 from rolodex.oauth.server import FormRequest, RolodexAuthorizationServer
 
@@ -58,23 +59,6 @@ GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 USER_TYPE = "Location"
 """The only kind of token Rolodex issues: one account (a HighLevel location)."""
 MAX_QUERY_FIELDS = 64
-
-
-def highlevel_error(
-    status: int, message: str | list[str], headers: dict[str, str] | None = None
-) -> JSONResponse:
-    """HighLevel's error body: ``{"statusCode", "message", "error"}``, never cached."""
-    return JSONResponse(
-        {"statusCode": status, "message": message, "error": HTTPStatus(status).phrase},
-        status_code=status,
-        headers={**NO_STORE, **(headers or {})},
-    )
-
-
-def render_error(failure: Failure, request_id: str | None) -> Response:
-    """Errors answered outside the two routes under :data:`PREFIX` (an unknown path, a
-    wrong method), in HighLevel's form."""
-    return highlevel_error(failure.status, failure.message)
 
 
 # --- the authorization URL -------------------------------------------------------------
@@ -185,4 +169,8 @@ def _in_highlevel_form(response: Response) -> Response:
 async def token(request: Request) -> Response:
     """HighLevel's ``POST /oauth/token``: ``authorization_code`` and ``refresh_token`` (and
     ``client_credentials``, as the native endpoint has it), for ``user_type=Location``."""
-    return _in_highlevel_form(await token_endpoint(request, _issue))
+    response = _in_highlevel_form(await token_endpoint(request, _issue))
+    request_id = request_id_of(request)
+    if request_id:
+        response.headers[TRACE_HEADER] = request_id
+    return response

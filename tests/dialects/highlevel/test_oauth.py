@@ -129,6 +129,7 @@ def test_code_refresh_rotation_and_reuse_in_highlevel_form(client, tenant) -> No
     )
     assert first.status_code == 200, first.text
     assert first.headers["cache-control"] == "no-store"
+    assert first.headers["traceid"] == first.headers["x-request-id"]
     body = first.json()
     assert set(body) == {
         "access_token",
