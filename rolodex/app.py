@@ -19,14 +19,13 @@ from rolodex.companies.routes import router as companies
 from rolodex.config import Settings, get_settings
 from rolodex.contacts.routes import router as contacts
 from rolodex.db import make_engine, make_sessionmaker
-from rolodex.dialects.highlevel.routes import ROUTERS as HIGHLEVEL_ROUTERS
-from rolodex.dialects.highlevel.surface import HIGHLEVEL
 from rolodex.dialects.highlevel import oauth as highlevel_oauth
 from rolodex.dialects.highlevel import public_key as highlevel_public_key
+from rolodex.dialects.highlevel.routes import ROUTERS as HIGHLEVEL_ROUTERS
 from rolodex.dialects.highlevel.surface import HIGHLEVEL
 from rolodex.events.routes import router as events
 from rolodex.health import router as health
-from rolodex.http.errors import install_error_handlers, register_error_renderer
+from rolodex.http.errors import install_error_handlers
 from rolodex.http.methods import MethodMiddleware
 from rolodex.http.middleware import (
     BodyLimitMiddleware,
@@ -125,11 +124,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     app.state.surfaces = {}
-    app.include_router(highlevel_oauth.router)
-    app.include_router(highlevel_public_key.router)
-    register_error_renderer(app, HIGHLEVEL.prefix, HIGHLEVEL.render_error)
     # Each dialect is mounted here: mount(app, SURFACE, ROUTERS) (rolodex.http.surface).
     mount(app, HIGHLEVEL, HIGHLEVEL_ROUTERS)
+    # HighLevel's OAuth and webhook key: outside the surface's pipeline, in its error body.
+    app.include_router(highlevel_oauth.router)
+    app.include_router(highlevel_public_key.router)
     # Added inner to outer: the request id wraps everything, so even a 413 carries it;
     # the methods of each path are checked on the normalised path, just before routing.
     app.add_middleware(MethodMiddleware, routes=app.routes)

@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 from authlib.integrations.httpx_client import OAuth2Client
+from gohighlevel_api import AuthenticatedClient
+from gohighlevel_api.api.contacts import get_contact
+from gohighlevel_api.models.get_contact_version import GetContactVersion
 
 from tests.conftest import PASSWORD, LiveServer, Tenant, start_server
 from tests.oauth.helpers import REDIRECT_URI, register
@@ -83,6 +86,15 @@ def test_highlevel_authorization_code_flow(
     assert created.status_code == 201, created.text
     assert app.get(f"{server.url}/api/v1/tags").status_code == 200
     assert app.get(f"{server.url}/api/v1/companies").status_code == 403
+
+    # ... and on the HighLevel surface, through HighLevel's own client
+    highlevel = AuthenticatedClient(base_url=f"{server.url}/highlevel", token=token["access_token"])
+    shown = get_contact.sync_detailed(
+        created.json()["data"]["id"], client=highlevel, version=GetContactVersion.VALUE_0
+    )
+    assert shown.status_code == 200, shown.content
+    assert shown.parsed is not None and shown.parsed.contact.first_name == "Hana"
+    assert shown.parsed.contact.location_id == token["locationId"]
 
     # a refresh as HighLevel's docs show it: the form, client credentials in it
     form = {
