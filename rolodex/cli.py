@@ -1,4 +1,6 @@
-"""The ``rolodex`` command: serve, migrate, init, key create.
+"""The ``rolodex`` command: serve, migrate, init, rekey, and the sub-commands of other
+modules (keys, OAuth clients, the webhook worker, the data commands), which are imported
+only when they run (:mod:`rolodex.cli_lazy`), so that ``rolodex --help`` starts fast.
 
 Every failure, a wrong argument included, ends in one ``error: …`` line on stderr and a
 non-zero exit (2 for usage, 1 otherwise); no traceback reaches the terminal.
@@ -12,6 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
+from rolodex import __version__
+from rolodex.cli_lazy import Lazy, command_of, group_of, install, single
 from rolodex.cli_support import (
     CommandError,
     check_email,
@@ -22,11 +26,6 @@ from rolodex.cli_support import (
     run_in_database,
     safe_url,
 )
-from rolodex.config import parse_rate_limit
-from rolodex.dataio.commands import register as register_data_commands
-from rolodex.errors import DomainError
-from rolodex.oauth.cli import oauth_client_app
-from rolodex.webhooks.cli import worker as webhook_worker
 
 app = typer.Typer(
     name="rolodex",
@@ -35,8 +34,24 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-key_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
-app.add_typer(key_app, name="key")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"rolodex {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Rolodex: a self-hosted CRM server with a first-class API."""
 
 
 @app.command()
@@ -68,9 +83,6 @@ def serve(
     )
 
 
-app.command("worker")(webhook_worker)
-
-
 @app.command("migrate")
 def migrate_command() -> None:
     """Bring the configured database to the latest schema."""
@@ -87,7 +99,7 @@ def init(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Create an account, its owner (role owner, staff) and a first full-scope API key."""
-    from rolodex.accounts.service import create_account
+    from rolodex.accounts.service import create_account, find_user_by_email
 
     settings = command_settings()
     email = check_email(email)
@@ -98,6 +110,12 @@ def init(
     migrate_database(settings)
 
     async def work(session: Any) -> dict[str, str]:
+        existing = await find_user_by_email(session, email)
+        if existing is not None:
+            raise CommandError(
+                f"a user with email {existing.email} already exists; for another API key "
+                f"of theirs, run: rolodex key create --email {existing.email}"
+            )
         created = await create_account(
             session, email=email, password=password, account_name=account_name
         )
@@ -115,92 +133,6 @@ def init(
         f"Account  {result['account_id']}\nOwner    {result['user_id']} ({email})", highlight=False
     )
     console.print(f"API key  {result['api_key']}", highlight=False)
-    console.print("Store the key now: Rolodex keeps only its hash.", style="yellow")
-
-
-@key_app.command("create")
-def key_create(
-    email: Annotated[
-        str,
-        typer.Option(
-            help="The user the key belongs to; with --account-level, the owner or admin "
-            "recorded as its maker."
-        ),
-    ],
-    scope: Annotated[str, typer.Option(help="full or read_only.")] = "full",
-    name: Annotated[str, typer.Option(help="A name to recognise the key by.")] = "CLI key",
-    rate_limit: Annotated[
-        str | None,
-        typer.Option(help="The key's own limit as requests/seconds, e.g. 600/60."),
-    ] = None,
-    account_level: Annotated[
-        bool,
-        typer.Option(
-            "--account-level",
-            help="A key of the user's account, acting as no user: it keeps working when "
-            "the user leaves.",
-        ),
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-) -> None:
-    """Create an API key for an existing user, or for their account."""
-    from rolodex.accounts.service import (
-        MANAGERS,
-        find_user_by_email,
-        issue_account_key,
-        issue_key,
-    )
-
-    if scope not in ("full", "read_only"):
-        raise CommandError("--scope must be full or read_only")
-    if rate_limit is not None:
-        try:
-            amount, seconds = parse_rate_limit(rate_limit)
-        except ValueError as exc:
-            raise CommandError(f"--rate-limit {exc}") from None
-        rate_limit = f"{amount}/{seconds}"
-    if not name.strip() or len(name) > 255:
-        raise CommandError("--name must be 1 to 255 characters")
-    settings = command_settings()
-    email = check_email(email)
-    migrate_database(settings)
-
-    async def work(session: Any) -> dict[str, str]:
-        user = await find_user_by_email(session, email)
-        if user is None:
-            raise CommandError(f"no user with email {email}")
-        if not user.active:
-            raise CommandError(f"the user {email} is deactivated")
-        if account_level:
-            if user.role not in MANAGERS:
-                raise CommandError(f"{email} is not an owner or admin of the account")
-            key, secret = await issue_account_key(
-                session,
-                user.account_id,
-                name=name.strip(),
-                scope=scope,
-                created_by=user,
-                rate_limit=rate_limit,
-            )
-        else:
-            key, secret = await issue_key(
-                session,
-                user,
-                name=name.strip(),
-                scope=scope,
-                rate_limit=rate_limit,
-                created_by=user,
-            )
-        return {"id": key.id, "key": secret, "scope": key.scope, "kind": key.kind}
-
-    result = run_in_database(settings, work)
-    if as_json:
-        print(json.dumps(result))
-        return
-    console.print(
-        f"API key {result['id']} ({result['kind']}, {result['scope']}): {result['key']}",
-        highlight=False,
-    )
     console.print("Store the key now: Rolodex keeps only its hash.", style="yellow")
 
 
@@ -230,22 +162,102 @@ def rekey() -> None:
         )
 
 
-# The sub-commands, registered after the core ones (the order `rolodex --help` shows).
-app.add_typer(oauth_client_app, name="oauth-client")
-register_data_commands(app)
+def _oauth_clients() -> Any:
+    from rolodex.oauth.cli import oauth_client_app
+
+    return group_of(oauth_client_app, "oauth-client")
+
+
+def _keys() -> Any:
+    from rolodex.accounts.cli import key_app
+
+    return group_of(key_app, "key")
+
+
+def _worker() -> Any:
+    from rolodex.webhooks.cli import worker
+
+    return single("worker", worker)
+
+
+def _data_command(name: str) -> Any:
+    from rolodex.dataio.commands import register
+
+    holder = typer.Typer(add_completion=False)
+    register(holder)
+    return command_of(holder).commands[name]
+
+
+CONTACTS_HELP = "List, show, create, change and delete contacts on a server."
+
+
+def _contacts() -> Any:
+    """``rolodex contacts``: the data commands' list, get and create, with update, delete
+    and restore (rolodex/contacts/cli.py)."""
+    from rolodex.contacts.cli import contacts_edit_app
+
+    group = _data_command("contacts")
+    for edit in group_of(contacts_edit_app, "contacts").commands.values():
+        group.add_command(edit)
+    group.help = CONTACTS_HELP
+    return group
+
+
+LAZY = [
+    Lazy(
+        "worker",
+        "Deliver webhooks until stopped (SIGINT or SIGTERM). Run as many as you like.",
+        _worker,
+    ),
+    Lazy("key", "Create, list and revoke API keys.", _keys),
+    Lazy("oauth-client", "Register, list and delete OAuth clients.", _oauth_clients),
+    Lazy("contacts", CONTACTS_HELP, _contacts),
+    Lazy("import", "Import records from CSV or JSON Lines.", lambda: _data_command("import")),
+    Lazy(
+        "export",
+        "Export every record of a kind, oldest change first.",
+        lambda: _data_command("export"),
+    ),
+]
+# The order `rolodex --help` lists the commands in.
+ORDER = [
+    "serve",
+    "worker",
+    "migrate",
+    "init",
+    "key",
+    "rekey",
+    "oauth-client",
+    "contacts",
+    "import",
+    "export",
+]
+
+
+def command() -> Any:
+    """The whole ``rolodex`` command as a click group (the sub-commands still unloaded)."""
+    return install(command_of(app), LAZY, ORDER)
+
+
+def _usage_message(exc: typer.TyperException) -> str:
+    # A wrong value of a choice reads "Value error, 'x' is not one of …" in pydantic's
+    # words; the prefix says nothing to someone at a terminal.
+    return exc.format_message().replace("Value error, ", "")
 
 
 def main() -> None:
     """Entry point of the ``rolodex`` command."""
+    from rolodex.errors import DomainError
+
     try:
-        app(standalone_mode=False)
+        command().main(standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
         print("error: aborted", file=sys.stderr)
         sys.exit(1)
     except typer.TyperException as exc:  # usage errors: exit code 2
-        message = exc.format_message()
+        message = _usage_message(exc)
         if message:  # empty when the help was shown for a bare `rolodex`
             print(f"error: {message}", file=sys.stderr)
         sys.exit(exc.exit_code)

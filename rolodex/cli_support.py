@@ -1,23 +1,22 @@
 """What every ``rolodex`` command needs: its settings, its database, its one-line errors.
 
 The root command (:mod:`rolodex.cli`) and its sub-commands (``rolodex/*/cli.py``) import
-this module; it imports none of them, so sub-commands never import the root back.
+this module; it imports none of them, so sub-commands never import the root back. It
+imports SQLAlchemy, pydantic and the settings only inside the functions that need them,
+so that a command which never touches the database (``rolodex --help``) starts fast.
 """
 
 from __future__ import annotations
 
-import asyncio
+import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import ValidationError
 from rich.console import Console
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from rolodex.config import SUPPORTED_DRIVERS, Settings, get_settings
-from rolodex.errors import details_of
-from rolodex.keyring import KeyRing, KeyRingError
+if TYPE_CHECKING:
+    from rolodex.config import Settings
+    from rolodex.keyring import KeyRing
 
 T = TypeVar("T")
 console = Console()
@@ -27,8 +26,17 @@ class CommandError(Exception):
     """A failure to report as one line."""
 
 
+def wide_console() -> Console:
+    """Standard output for tables: as wide as the terminal, or wide enough for every id
+    when piped."""
+    return Console(width=None if sys.stdout.isatty() else 240)
+
+
 def safe_url(url: str) -> str:
     """A database URL fit to print: its password hidden."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
@@ -38,6 +46,13 @@ def safe_url(url: str) -> str:
 def command_settings() -> Settings:
     """The settings from the environment, or a :class:`CommandError` naming each wrong
     variable and an unsupported database driver."""
+    from pydantic import ValidationError
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from rolodex.config import SUPPORTED_DRIVERS, get_settings
+    from rolodex.errors import details_of
+
     try:
         settings = get_settings()
     except ValidationError as exc:
@@ -63,6 +78,8 @@ def command_settings() -> Settings:
 def command_key_ring(settings: Settings) -> KeyRing:
     """The deployment's key ring, or a :class:`CommandError` saying what is wrong with
     ``.rolodex-secret``."""
+    from rolodex.keyring import KeyRingError
+
     try:
         return settings.resolved_key_ring()
     except (KeyRingError, OSError) as exc:
@@ -78,6 +95,8 @@ def migrate_database(settings: Settings) -> None:
 
 def with_database(settings: Settings, action: Callable[[], T]) -> T:
     """``action()``; a database that cannot be reached becomes one :class:`CommandError`."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
     try:
         return action()
     except (OperationalError, DBAPIError, OSError, ConnectionError) as exc:
@@ -89,6 +108,8 @@ def with_database(settings: Settings, action: Callable[[], T]) -> T:
 
 def run_in_database(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     """Run ``work(session)`` in one unit of work on the configured database."""
+    import asyncio
+
     from rolodex.db import make_engine, make_sessionmaker, unit_of_work
 
     async def main() -> T:

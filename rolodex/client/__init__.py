@@ -1,9 +1,11 @@
 """The Rolodex client library: ``Rolodex`` (synchronous) and ``AsyncRolodex``.
 
 ```python
+import os
+
 from rolodex.client import Rolodex
 
-with Rolodex(api_key="rdx_k_…", base_url="https://crm.example.com") as client:
+with Rolodex(api_key=os.environ["ROLODEX_API_KEY"], base_url="https://crm.example.com") as client:
     for contact in client.contacts.list(updated_after="2026-11-01T00:00:00Z"):
         print(contact.id, contact.name)
 ```
@@ -17,6 +19,7 @@ from rolodex.client.errors import (
     APIConnectionError,
     APIError,
     AuthenticationError,
+    ConfigurationError,
     ConflictError,
     MethodNotAllowedError,
     NotFoundError,
@@ -55,6 +58,7 @@ __all__ = [
     "AuthenticationError",
     "BatchResult",
     "Company",
+    "ConfigurationError",
     "ConflictError",
     "Contact",
     "MethodNotAllowedError",

@@ -10,6 +10,7 @@ import httpx
 
 from rolodex.client._core import (
     DEFAULT_BASE_URL,
+    DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TIMEOUT,
     USER_AGENT,
     Call,
@@ -18,6 +19,7 @@ from rolodex.client._core import (
 )
 from rolodex.client._endpoint import TransportT
 from rolodex.client._transport import AsyncTransport, SyncTransport
+from rolodex.client.errors import ConfigurationError
 from rolodex.client.resources import Resources
 
 try:
@@ -27,11 +29,27 @@ except ImportError:  # pragma: no cover - the client published on its own
 
 
 def _settings(api_key: str | None, base_url: str | None) -> tuple[str, str]:
-    key = api_key or os.environ.get("ROLODEX_API_KEY")
+    """The API key and base URL, from the arguments or the environment, checked."""
+    key = (api_key or os.environ.get("ROLODEX_API_KEY") or "").strip()
     if not key:
-        raise ValueError("an api_key is required (or set ROLODEX_API_KEY)")
-    url = base_url or os.environ.get("ROLODEX_URL") or DEFAULT_BASE_URL
+        raise ConfigurationError("an api_key is required (or set ROLODEX_API_KEY)")
+    for position, char in enumerate(key):
+        if not ("!" <= char <= "~"):  # what an HTTP header may carry, spaces excepted
+            raise ConfigurationError(
+                f"the api_key holds {char!r} (U+{ord(char):04X}) at position {position}, "
+                "which no API key has: paste the whole key, not a placeholder such as "
+                "rdx_k_…"
+            )
+    url = (base_url or os.environ.get("ROLODEX_URL") or DEFAULT_BASE_URL).strip()
+    if not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"the base_url must start with http:// or https://, not {url!r}")
     return key, url.rstrip("/")
+
+
+def _timeout(timeout: float, connect_timeout: float) -> httpx.Timeout:
+    """``timeout`` for each request; connecting gets at most ``connect_timeout`` of it,
+    so a server that is not there is reported in seconds."""
+    return httpx.Timeout(timeout, connect=min(timeout, connect_timeout))
 
 
 def _headers(api_key: str) -> dict[str, str]:
@@ -72,7 +90,9 @@ class _Client(Resources[TransportT], Generic[TransportT]):
 class Rolodex(_Client[SyncTransport]):
     """A synchronous client of a Rolodex server.
 
-    ``api_key`` and ``base_url`` default to ``ROLODEX_API_KEY`` and ``ROLODEX_URL``.
+    ``api_key`` and ``base_url`` default to ``ROLODEX_API_KEY`` and ``ROLODEX_URL``; a
+    missing or malformed one raises :class:`ConfigurationError`. ``timeout`` bounds each
+    request, ``connect_timeout`` (5 s) the connection attempt within it.
     ``impersonate`` (a user id, for staff) and ``request_id`` apply to every call unless a
     call says otherwise. Failed calls are retried by ``retry`` (see :class:`RetryPolicy`).
     """
@@ -83,6 +103,7 @@ class Rolodex(_Client[SyncTransport]):
         *,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         max_retries: int = 3,
         retry: RetryPolicy | None = None,
         impersonate: str | None = None,
@@ -91,7 +112,7 @@ class Rolodex(_Client[SyncTransport]):
         http_client: httpx.Client | None = None,
     ) -> None:
         key, url = _settings(api_key, base_url)
-        http = http_client or httpx.Client(base_url=url, timeout=timeout)
+        http = http_client or httpx.Client(base_url=url, timeout=_timeout(timeout, connect_timeout))
         http.headers.update(_headers(key))
         transport = SyncTransport(
             http,
@@ -125,6 +146,7 @@ class AsyncRolodex(_Client[AsyncTransport]):
         *,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         max_retries: int = 3,
         retry: RetryPolicy | None = None,
         impersonate: str | None = None,
@@ -133,7 +155,9 @@ class AsyncRolodex(_Client[AsyncTransport]):
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         key, url = _settings(api_key, base_url)
-        http = http_client or httpx.AsyncClient(base_url=url, timeout=timeout)
+        http = http_client or httpx.AsyncClient(
+            base_url=url, timeout=_timeout(timeout, connect_timeout)
+        )
         http.headers.update(_headers(key))
         transport = AsyncTransport(
             http,

@@ -22,6 +22,7 @@ from rolodex.client.errors import APIConnectionError, APIError, RolodexError, er
 API_PREFIX = "/api/v1"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_CONNECT_TIMEOUT = 5.0
 USER_AGENT = "rolodex-python"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -35,11 +36,16 @@ M = TypeVar("M", bound=BaseModel)
 class RetryPolicy:
     """How failed requests are retried: up to ``max_retries`` more times, waiting
     ``Retry-After`` when the server sends it, otherwise an exponential back-off from
-    ``initial_delay`` with full jitter; no single wait is longer than ``max_delay``."""
+    ``initial_delay`` with full jitter; no single wait is longer than ``max_delay``.
+
+    A failure to connect at all (refused, no route, the connect timeout) is retried at
+    most ``connect_retries`` times within those: a server that is not there is reported
+    at once rather than after a long back-off, while a brief restart is ridden out."""
 
     max_retries: int = 3
     initial_delay: float = 0.5
     max_delay: float = 60.0
+    connect_retries: int = 1
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait before retry number ``attempt`` (1-based)."""
@@ -210,21 +216,48 @@ def error_of(response: httpx.Response) -> APIError:
     )
 
 
+def is_connect_failure(outcome: object) -> bool:
+    """Whether an attempt made no connection at all, so the server never saw it."""
+    return isinstance(outcome, httpx.ConnectError | httpx.ConnectTimeout)
+
+
+def _server_of(exc: httpx.TransportError) -> str:
+    try:
+        url = exc.request.url
+    except RuntimeError:  # an error raised before any request was made
+        return "the server"
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}"
+
+
 def connection_error(call: Call, exc: httpx.TransportError) -> RolodexError:
-    """The exception a transport failure stands for."""
-    return APIConnectionError(f"{call.method} {call.path} failed: {type(exc).__name__}: {exc}")
+    """The exception a transport failure stands for, naming the server it tried."""
+    reason = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.ConnectTimeout):
+        reason = f"no answer to the connection attempt ({reason})"
+    server = _server_of(exc)
+    if is_connect_failure(exc):
+        return APIConnectionError(f"connecting to the Rolodex server at {server} failed: {reason}")
+    return APIConnectionError(
+        f"{call.method} {call.path} to {server} failed: {type(exc).__name__}: {reason}"
+    )
 
 
 Outcome = httpx.Response | httpx.TransportError
 """What one attempt came to: an answer, or a failure to get one."""
 
 
-def retry_delay(call: Call, policy: RetryPolicy, attempt: int, outcome: Outcome) -> float | None:
+def retry_delay(
+    call: Call, policy: RetryPolicy, attempt: int, outcome: Outcome, connect_failures: int = 0
+) -> float | None:
     """Seconds to wait before sending ``call`` again after attempt number ``attempt``
-    (0-based) came to ``outcome``; None when the outcome is final."""
+    (0-based) came to ``outcome``, when ``connect_failures`` attempts before it failed
+    to connect; None when the outcome is final."""
     if attempt >= policy.max_retries:
         return None
     if isinstance(outcome, httpx.TransportError):
+        if is_connect_failure(outcome) and connect_failures >= policy.connect_retries:
+            return None
         return policy.delay(attempt + 1, None) if call.safe_to_resend else None
     if should_retry_response(call, outcome):
         return policy.delay(attempt + 1, retry_after_of(outcome))

@@ -20,6 +20,7 @@ from rolodex.client._core import (
     Outcome,
     RetryPolicy,
     build_request,
+    is_connect_failure,
     result,
     retry_delay,
 )
@@ -52,16 +53,17 @@ class SyncTransport(Transport[httpx.Client]):
 
     def request(self, call: Call) -> Any:
         """Send a call, retrying as the policy says; its JSON body, or raise."""
-        attempt = 0
+        attempt = connect_failures = 0
         while True:
             try:
                 outcome: Outcome = self.http.send(build_request(self.http, call))
             except httpx.TransportError as exc:
                 outcome = exc
-            delay = retry_delay(call, self.retry, attempt, outcome)
+            delay = retry_delay(call, self.retry, attempt, outcome, connect_failures)
             if delay is None:
                 return result(call, outcome)
             attempt += 1
+            connect_failures += is_connect_failure(outcome)
             time.sleep(delay)
 
     def execute(self, operation: Operation[T]) -> T:
@@ -85,16 +87,17 @@ class AsyncTransport(Transport[httpx.AsyncClient]):
 
     async def request(self, call: Call) -> Any:
         """Send a call, retrying as the policy says; its JSON body, or raise."""
-        attempt = 0
+        attempt = connect_failures = 0
         while True:
             try:
                 outcome: Outcome = await self.http.send(build_request(self.http, call))
             except httpx.TransportError as exc:
                 outcome = exc
-            delay = retry_delay(call, self.retry, attempt, outcome)
+            delay = retry_delay(call, self.retry, attempt, outcome, connect_failures)
             if delay is None:
                 return result(call, outcome)
             attempt += 1
+            connect_failures += is_connect_failure(outcome)
             await asyncio.sleep(delay)
 
     async def execute(self, operation: Operation[T]) -> T:

@@ -33,6 +33,13 @@ class RolodexError(Exception):
         return f"{prefix}{self.message}{suffix}"
 
 
+class ConfigurationError(RolodexError, ValueError):
+    """The client cannot be made as asked: no API key, a key that cannot be sent in a
+    header (a placeholder such as ``rdx_k_…`` pasted from the docs), a base URL that is
+    not ``http://`` or ``https://``. Raised by the constructor, before any request; also a
+    ``ValueError``."""
+
+
 class APIConnectionError(RolodexError):
     """The server could not be reached, or the connection broke before an answer."""
 

@@ -100,12 +100,18 @@ async def delete_client(
     )
     if not is_manager(principal):
         raise Forbidden("Only owners and admins may delete OAuth clients")
+    await retire_client(session, client)
+
+
+async def retire_client(session: AsyncSession, client: OAuthClient) -> int:
+    """Delete a client (soft) and revoke every token it holds; how many were revoked."""
     soft_delete(client)
     now = utcnow()
-    await session.execute(
+    revoked = await session.execute(
         update(OAuthToken)
         .where(OAuthToken.client_id == client.id, OAuthToken.revoked_at.is_(None))
         .values(revoked_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     await session.flush()
+    return int(getattr(revoked, "rowcount", 0) or 0)

@@ -92,6 +92,8 @@ def test_init_with_a_taken_email_fails_with_one_line(live_server) -> None:
     again = live_server.cli("init", "--email", email.upper(), "--password", PASSWORD, "--json")
     line = assert_one_line_error(again)
     assert "already exists" in line
+    # and says what to do instead
+    assert f"rolodex key create --email {email}" in line
     assert again.returncode == 1
 
 
