@@ -212,7 +212,11 @@ LAZY = [
     Lazy("key", "Create, list and revoke API keys.", _keys),
     Lazy("oauth-client", "Register, list and delete OAuth clients.", _oauth_clients),
     Lazy("contacts", CONTACTS_HELP, _contacts),
-    Lazy("import", "Import records from CSV or JSON Lines.", lambda: _data_command("import")),
+    Lazy(
+        "import",
+        "Import contacts, companies, tasks or notes from CSV or JSON Lines.",
+        lambda: _data_command("import"),
+    ),
     Lazy(
         "export",
         "Export every record of a kind, oldest change first.",
