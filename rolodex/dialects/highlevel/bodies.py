@@ -44,7 +44,7 @@ class CustomFieldValue(Body):
 class ContactFields(Body):
     """The fields of a contact HighLevel writes."""
 
-    firstName: Text = None
+    firstName: Text = Field(default=None, examples=["Rosan"])
     lastName: Text = None
     name: Text = None
     email: Text = None
@@ -74,7 +74,7 @@ class ContactFields(Body):
 class ContactCreate(ContactFields):
     """``POST /contacts/``: ``locationId`` is the account id."""
 
-    locationId: StrictStr
+    locationId: StrictStr = Field(description="The account id.", examples=["acc_01…"])
 
 
 class ContactUpdate(ContactFields):
@@ -117,7 +117,7 @@ class SearchSort(Body):
 class SearchBody(Body):
     """``POST /contacts/search``."""
 
-    locationId: StrictStr
+    locationId: StrictStr = Field(description="The account id.")
     query: Text = None
     page: Annotated[int, Field(ge=1, strict=True)] | None = None
     pageLimit: Annotated[int, Field(ge=1, le=500, strict=True)] = 20
@@ -129,10 +129,10 @@ class SearchBody(Body):
 class TaskCreate(Body):
     """``POST /contacts/{contactId}/tasks``."""
 
-    title: StrictStr
+    title: StrictStr = Field(examples=["Send the proposal"])
     body: Text = None
-    dueDate: StrictStr
-    completed: StrictBool
+    dueDate: StrictStr = Field(examples=["2026-12-01T09:00:00Z"])
+    completed: StrictBool = Field(examples=[False])
     assignedTo: Text = None
 
 
@@ -165,13 +165,13 @@ class NoteFields(Body):
 class NoteCreate(NoteFields):
     """``POST /contacts/{contactId}/notes``."""
 
-    body: StrictStr
+    body: StrictStr = Field(examples=["Called; wants a quote by Friday."])
 
 
 class TagNames(Body):
     """``POST`` and ``DELETE /contacts/{contactId}/tags``."""
 
-    tags: list[StrictStr] = Field(max_length=100)
+    tags: list[StrictStr] = Field(max_length=100, examples=[["vip"]])
 
 
 # --- answers (documentation) ---------------------------------------------------------

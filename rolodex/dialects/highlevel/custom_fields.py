@@ -94,8 +94,8 @@ async def definitions(session: AsyncSession, principal: Principal) -> list[Defin
     stmt = select(Contact.custom_fields, Contact.created_at, Contact.updated_at).where(
         Contact.account_id == principal.account_id, Contact.deleted_at.is_(None)
     )
-    rows = (await session.execute(stmt)).tuples().all()
-    return collect(rows)
+    rows = (await session.execute(stmt)).all()
+    return collect((row[0], row[1], row[2]) for row in rows)
 
 
 def location_field(definition: Definition, position: int, location_id: str) -> dict[str, Any]:
