@@ -181,6 +181,7 @@ def test_audit_rows_and_events_record_no_user_and_the_key(tenant: Tenant) -> Non
     assert [e["origin"] for e in events] == [
         {
             "kind": "api",
+            "surface": "native",
             "request_id": response.headers["X-Request-Id"],
             "user_id": None,
             "impersonator_id": None,
