@@ -1,0 +1,76 @@
+"""The ``highlevel`` connector: HighLevel's API v2 (``https://services.leadconnectorhq.com``).
+
+OAuth 2.0 (the marketplace's ``chooselocation`` page and ``/oauth/token``, client secret
+in the form, ``user_type=Location``; no PKCE) or a private integration token as a bearer
+key; every request carries ``Version: 2021-07-28``; a connection names its
+``location_id``. 100 requests per 10 s and 200,000 a day, with HighLevel's own
+``X-RateLimit-*`` headers; errors as ``{"statusCode", "message", "error"}``; webhooks
+signed in ``x-wh-signature`` (RSA). Its operations are declared in
+:data:`HIGHLEVEL_OPERATIONS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rolodex.integrations.connector import (
+    ApiKeyAuth,
+    Connector,
+    OAuth2Auth,
+    Operation,
+    Pagination,
+    RateLimit,
+    RemoteRequest,
+    error_from_json,
+    operations,
+)
+from rolodex.integrations.connectors import signatures
+from rolodex.integrations.connectors.headers import highlevel_ratelimit
+
+VERSION = "2021-07-28"
+HIGHLEVEL_OPERATIONS = operations()
+"""HighLevel's actions and triggers (the catalog adds them here)."""
+
+
+def _check_request(
+    operation: Operation, values: dict[str, Any], context: Mapping[str, Any]
+) -> RemoteRequest:
+    return RemoteRequest(
+        "GET", "/contacts/", params={"locationId": context.get("location_id") or "", "limit": 1}
+    )
+
+
+HIGHLEVEL = Connector(
+    kind="highlevel",
+    title="HighLevel",
+    auth=(
+        OAuth2Auth(
+            authorize_url="https://marketplace.gohighlevel.com/oauth/chooselocation",
+            token_url="https://services.leadconnectorhq.com/oauth/token",  # noqa: S106 - a URL
+            scopes=("contacts.readonly", "contacts.write"),
+            pkce=False,
+            token_params={"user_type": "Location"},
+            client_auth="client_secret_post",
+        ),
+        ApiKeyAuth(header="Authorization", template="Bearer {api_key}"),
+    ),
+    default_base_url="https://services.leadconnectorhq.com",
+    rate_limit=RateLimit(requests=100, per_seconds=10, daily=200_000),
+    check=Operation(
+        key="contacts.peek",
+        kind="action",
+        title="One contact of the location",
+        description="`GET /contacts/?locationId=…&limit=1`.",
+        method="GET",
+        path="/contacts/",
+        build=_check_request,
+    ),
+    pagination=Pagination(style="cursor", size_param="limit", max_size=100),
+    error_message=error_from_json(("message",)),
+    rate_headers=highlevel_ratelimit,
+    verify_webhook=signatures.highlevel,
+    needs_location=True,
+    default_headers={"Version": VERSION, "Accept": "application/json"},
+    operations=HIGHLEVEL_OPERATIONS,
+)
