@@ -35,6 +35,7 @@ from rolodex.http.middleware import (
 from rolodex.http.ratelimit import RateLimiter
 from rolodex.http.surface import NATIVE, mount, native_routes
 from rolodex.idempotency.service import expired_keys_cleanup
+from rolodex.integrations.routes import router as connections
 from rolodex.kinds import API_PREFIX
 from rolodex.notes.routes import router as notes
 from rolodex.oauth.bearer import ACCESS_TOKEN_PREFIX, authenticate_access_token
@@ -77,6 +78,7 @@ def api_routes() -> APIRouter:
         events,
         webhooks,
         oauth_clients,
+        connections,
     ):
         api.include_router(router)
     return api

@@ -161,6 +161,31 @@ class Settings(BaseSettings):
         default=None,
         description="Run the delivery worker inside `rolodex serve`; unset: only on SQLite.",
     )
+    integrations_timeout_seconds: float = Field(
+        default=10, gt=0, le=300, description="How long one request to a connection may take."
+    )
+    integrations_attempts: int = Field(
+        default=5, ge=1, le=20, description="Attempts of one request to a connection at most."
+    )
+    integrations_backoff_seconds: float = Field(
+        default=0.5, ge=0, le=60, description="The first wait before retrying a failed request."
+    )
+    integrations_retry_after_cap_seconds: float = Field(
+        default=300, ge=0, le=86_400, description="The longest Retry-After a 429 is held for."
+    )
+    integrations_max_wait_seconds: float = Field(
+        default=10,
+        ge=0,
+        le=600,
+        description="How long a job waits in a worker for its next request; longer, and "
+        "it goes back to the queue.",
+    )
+    integrations_budget_headroom: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="How much slower than a connection's rate limit its requests are spaced.",
+    )
     public_url: str | None = Field(
         default=None,
         description="The server's external URL (the OAuth issuer); unset: the request's own.",

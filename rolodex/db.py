@@ -130,11 +130,23 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+async def release(session: AsyncSession) -> None:
+    """End a request's transaction before it waits on another system, when it has only
+    read so far: nothing stays locked meanwhile (SQLite's write lock, which every
+    transaction takes; PostgreSQL's transaction-level locks). The session begins a new
+    transaction when it is next used, and the unit of work commits that one. A session
+    with pending changes is refused: this never commits a change."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("release() is for a transaction that has only read")
+    await session.commit()
+
+
 @asynccontextmanager
 async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One transaction: commits when the block ends normally, rolls back when it raises.
 
-    This is the only place in Rolodex that commits.
+    This is the only place in Rolodex that commits a change (:func:`release` ends a
+    transaction that has made none).
     """
     async with sessions() as session:
         try:

@@ -25,6 +25,9 @@ PREFIXES = {
     "oauth_client": "ocl",
     "oauth_code": "ocd",
     "oauth_token": "otk",
+    "connection": "con",
+    "integration_job": "job",
+    "connection_oauth_state": "cos",
 }
 
 _BODY = re.compile(r"^[0-9a-hjkmnp-tv-z]{26}$")

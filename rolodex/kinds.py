@@ -92,6 +92,9 @@ class ResourceKind:
     managers_only: bool = False
     """Whether only owners and admins (and account keys) may read it, whatever the scope;
     a kind that lives under another inherits its parent's (see :attr:`for_managers`)."""
+    scope_family: str = ""
+    """The OAuth scope family that guards it when that is not its plural (connections are
+    guarded by ``integrations``); see :attr:`scope`."""
 
     @property
     def secret_fields(self) -> frozenset[str]:
@@ -112,8 +115,11 @@ class ResourceKind:
     @property
     def scope(self) -> str:
         """The OAuth scope family that guards it (``contacts`` → ``contacts.readonly`` and
-        ``contacts.write``); a kind that lives under another shares its parent's."""
-        return self.parent.scope if self.parent is not None else self.plural
+        ``contacts.write``); a kind that lives under another shares its parent's, and a
+        kind may name its own family (:attr:`scope_family`)."""
+        if self.parent is not None:
+            return self.parent.scope
+        return self.scope_family or self.plural
 
     @property
     def for_managers(self) -> bool:

@@ -10,6 +10,7 @@ from rolodex.deployment_keys.models import DeploymentKey
 from rolodex.dialects.numbers import RecordNumber
 from rolodex.events.models import Event, EventSequence
 from rolodex.idempotency.models import IdempotencyRecord
+from rolodex.integrations.models import Connection, ConnectionBudget, ConnectionUsage
 from rolodex.notes.models import Note
 from rolodex.oauth.models import OAuthClient, OAuthCode, OAuthToken
 from rolodex.tags.models import Tag, company_tags, contact_tags
@@ -23,6 +24,9 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Company",
+    "Connection",
+    "ConnectionBudget",
+    "ConnectionUsage",
     "Contact",
     "DeploymentKey",
     "Event",

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from rolodex.integrations.kinds import INTEGRATION_KINDS
 from rolodex.kinds import DOMAIN_KINDS, ResourceKind
 from rolodex.webhooks.kinds import WEBHOOK_KINDS
 
-KINDS: tuple[ResourceKind, ...] = (*DOMAIN_KINDS, *WEBHOOK_KINDS)
+KINDS: tuple[ResourceKind, ...] = (*DOMAIN_KINDS, *WEBHOOK_KINDS, *INTEGRATION_KINDS)
 BY_NAME: Mapping[str, ResourceKind] = MappingProxyType({kind.name: kind for kind in KINDS})
 BY_PREFIX: Mapping[str, ResourceKind] = MappingProxyType({kind.prefix: kind for kind in KINDS})

@@ -57,6 +57,8 @@ _NOT_AUDITED = frozenset(
         "webhook_attempt",
         "oauth_code",
         "oauth_token",
+        "integration_job",
+        "connection_oauth_state",
     }
 )
 RESOURCE_TYPES = {prefix: name for name, prefix in PREFIXES.items() if name not in _NOT_AUDITED}

@@ -174,6 +174,15 @@ def _seed(http: httpx.Client, owner_id: str) -> dict[str, str]:
         "tag_id": create("/tags", {"name": f"vip-{secrets.token_hex(4)}"}),
         "key_id": create("/api-keys", {"name": "spare", "scope": "read_only"}),
         "user_id": owner_id,
+        # a remote that never resolves: checks fail fast, with an answer, never a 5xx
+        "connection_id": create(
+            "/connections",
+            {
+                "kind": "rolodex",
+                "base_url": "https://crm.invalid/api/v1",
+                "credentials": {"api_key": "remote-key"},
+            },
+        ),
     }
 
 

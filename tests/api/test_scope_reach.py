@@ -29,9 +29,10 @@ MARKERS = {
     "note": "leak-note-body",
     "appointment": "leak-appointment-title",
     "webhook_endpoint": "leak-webhook-token",
+    "connection": "leak-connection-name",
 }
 FAMILIES = frozenset(MARKERS)
-FOR_MANAGERS = frozenset({"webhook_endpoint", "audit_entry"})
+FOR_MANAGERS = frozenset({"webhook_endpoint", "audit_entry", "connection"})
 """Kinds only owners and admins (and account keys) may read, whatever the scope."""
 HOOK_URL = f"https://hooks.example.com/in?token={MARKERS['webhook_endpoint']}"
 
@@ -74,6 +75,13 @@ def _seed(tenant: Tenant) -> dict[str, str]:
     endpoint = tenant.post("/webhooks", json={"url": HOOK_URL, "events": ["contact.created"]})
     assert endpoint.status_code == 201, endpoint.text
     assert tenant.post(f"/webhooks/{endpoint.json()['data']['id']}/ping").status_code == 202
+    connection = {
+        "kind": "rolodex",
+        "name": MARKERS["connection"],
+        "base_url": "https://crm.example.com/api/v1",
+        "credentials": {"api_key": "k"},
+    }
+    assert tenant.post("/connections", json=connection).status_code == 201
     events = tenant.get("/events", params={"per_page": 100}).json()["data"]
     first: dict[str, str] = {}
     for event in events:

@@ -2,7 +2,8 @@
 
 One resource of every kind that has a secret is made, with and without an
 Idempotency-Key (API keys, webhook endpoints and their rotated secrets, OAuth clients and
-the codes and tokens they are issued), then every table and column of the database, the
+the codes and tokens they are issued, connections' credentials, which are also sent to
+their remote), then every table and column of the database, the
 raw SQLite files, the server's log and every event of the account are searched for each
 secret's plain text. A replay of a keyed creation answers the same resource with the
 secret as ``null``.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import subprocess
 import uuid
 from collections.abc import Callable
@@ -121,6 +123,55 @@ def make_every_secret(http: Any, base: str, tenant: Tenant) -> list[str]:
             f"{base}{API}/contacts", headers={"Authorization": f"Bearer {answer['access_token']}"}
         )
         assert used.status_code == 200, used.text
+    made += make_connection_secrets(call, base)
+    return made
+
+
+def make_connection_secrets(call: Call, base: str) -> list[str]:
+    """Connections with known credentials (an API key, a pasted OAuth pair, a client
+    secret, a webhook secret), made with and without an Idempotency-Key, one replaced,
+    and checked, so that the credentials are also sent and the attempts logged."""
+    made: list[str] = []
+
+    def fresh() -> str:
+        value = f"conn-secret-{secrets.token_urlsafe(24)}"
+        made.append(value)
+        return value
+
+    bodies = [
+        {"kind": "rolodex", "base_url": f"{base}{API}", "credentials": {"api_key": fresh()}},
+        {
+            "kind": "highlevel",
+            "location_id": "loc",
+            "credentials": {
+                "access_token": fresh(),
+                "refresh_token": fresh(),
+                "client_id": "client",
+                "client_secret": fresh(),
+                "webhook_secret": fresh(),
+                "expires_in": 3600,
+            },
+        },
+    ]
+    ids = []
+    for number, body in enumerate(bodies):
+        keyed = number % 2 == 1
+        created = call(
+            "POST",
+            "/connections",
+            json=body,
+            idempotency_key=f"conn-{uuid.uuid4()}" if keyed else None,
+        )
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["data"]["id"])
+    replaced = call("PATCH", f"/connections/{ids[0]}", json={"credentials": {"api_key": fresh()}})
+    assert replaced.status_code == 200, replaced.text
+    checked = call("POST", f"/connections/{ids[0]}/check")
+    assert checked.status_code == 200 and checked.json()["data"]["ok"] is False, checked.text
+    shown = [call("GET", "/connections").text, replaced.text, checked.text]
+    shown += [call("GET", f"/connections/{i}").text for i in ids]
+    shown += [call("GET", f"/connections/{i}/usage").text for i in ids]
+    assert not [value for value in made if any(value in text for text in shown)]
     return made
 
 
@@ -208,7 +259,8 @@ def test_no_secret_is_stored_logged_or_sent_in_plain_text(
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="sqlalchemy.engine")
     made = make_every_secret(client, BASE, tenant)
-    assert len(made) == 17  # password, key; 4 kinds made twice; 3; 2 token pairs
+    # password, key; 4 kinds made twice; 3; 2 token pairs; 6 connection credentials
+    assert len(made) == 23
     log = "\n".join(f"{record.getMessage()} {record.exc_text or ''}" for record in caplog.records)
     assert "INSERT INTO idempotency_keys" in log  # the scan saw the statements
     _assert_nowhere(

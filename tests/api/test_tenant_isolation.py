@@ -122,6 +122,14 @@ def foreign_ids(make_tenant) -> dict[str, str]:
     ).json()["data"]
     assert other.post(f"/webhooks/{endpoint['id']}/ping").status_code == 202
     [delivery] = other.get(f"/webhooks/{endpoint['id']}/deliveries").json()["data"]
+    connection = other.post(
+        "/connections",
+        json={
+            "kind": "rolodex",
+            "base_url": "https://other.example.com/api/v1",
+            "credentials": {"api_key": "other-key"},
+        },
+    ).json()["data"]
     event = other.get("/events").json()["data"][0]
     entry = other.get("/audit-log").json()["data"][0]
     return {
@@ -138,6 +146,7 @@ def foreign_ids(make_tenant) -> dict[str, str]:
         "evt": event["id"],
         "whk": endpoint["id"],
         "whd": delivery["id"],
+        "con": connection["id"],
     }
 
 
@@ -237,6 +246,7 @@ def test_every_id_of_another_account_is_404(client, tenant, foreign_ids) -> None
             "audit_log.readonly",
             "events.readonly",
             "webhooks.write",
+            "integrations.write",
         ],
     )
     of_the_account = account_key(tenant)
