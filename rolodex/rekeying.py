@@ -11,12 +11,14 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolodex.deployment_keys.rekey import reencrypt_deployment_keys
+from rolodex.integrations.rekey import reencrypt_connection_credentials
 from rolodex.keyring import KeyRing, Rekeyed
 from rolodex.webhooks.rekey import reencrypt_endpoint_secrets
 
 REKEYERS: tuple[Callable[[AsyncSession, KeyRing], Awaitable[Rekeyed]], ...] = (
     reencrypt_endpoint_secrets,
     reencrypt_deployment_keys,
+    reencrypt_connection_credentials,
 )
 
 

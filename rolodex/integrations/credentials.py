@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from rolodex.keyring import KeyRing
 from rolodex.webhooks import secrets
 
 SECRET_NAMES = frozenset(
@@ -20,13 +21,13 @@ SECRET_NAMES = frozenset(
 """Fields whose values are secrets: masked as ``***`` wherever a request is shown."""
 
 
-def seal(values: Mapping[str, Any], deployment_key: str) -> str:
+def seal(values: Mapping[str, Any], deployment_key: KeyRing) -> str:
     """The credentials (None values left out) as stored."""
     present = {name: value for name, value in values.items() if value is not None}
     return secrets.encrypt(json.dumps(present, sort_keys=True), deployment_key)
 
 
-def unseal(ciphertext: str | None, deployment_key: str) -> dict[str, Any]:
+def unseal(ciphertext: str | None, deployment_key: KeyRing) -> dict[str, Any]:
     """The credentials back from what is stored (empty when none are); raises
     ``cryptography.fernet.InvalidToken`` under another deployment key."""
     if not ciphertext:

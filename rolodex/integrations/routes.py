@@ -37,6 +37,7 @@ from rolodex.integrations.schemas import (
 from rolodex.integrations.target import Target
 from rolodex.integrations.transport import remote_client
 from rolodex.integrations.usage import DAYS, usage_of
+from rolodex.keyring import KeyRing
 
 router = api_router(CONNECTION.scope, prefix=CONNECTION.path, tags=["Connections"])
 
@@ -61,7 +62,7 @@ def public_base(request: Request) -> str:
     return (configured or str(request.base_url)).rstrip("/")
 
 
-def target_of(connection: Connection, deployment_key: str) -> Target:
+def target_of(connection: Connection, deployment_key: KeyRing) -> Target:
     """The connection ready to call, or 422 when its credentials cannot be opened."""
     try:
         return Target.of(connection, deployment_key)

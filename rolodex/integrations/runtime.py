@@ -15,6 +15,7 @@ from rolodex.config import Settings
 from rolodex.integrations.budget import Budget
 from rolodex.integrations.redis_budget import budget_for
 from rolodex.integrations.transport import Caller, RetryPolicy, TokenSource
+from rolodex.keyring import KeyRing
 
 
 @dataclass
@@ -23,14 +24,14 @@ class Runtime:
 
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
-    deployment_key: str
+    deployment_key: KeyRing
     budget: Budget
     policy: RetryPolicy
     tokens: TokenSource | None = None
 
     @classmethod
     def make(
-        cls, settings: Settings, sessions: async_sessionmaker[AsyncSession], deployment_key: str
+        cls, settings: Settings, sessions: async_sessionmaker[AsyncSession], deployment_key: KeyRing
     ) -> Runtime:
         """The runtime of a deployment: its budgets in Redis or the database."""
         return cls(
@@ -50,5 +51,5 @@ def runtime_of(state: Any) -> Runtime:
     """The application's runtime (``app.state.integrations``), made on first use."""
     found: Runtime | None = getattr(state, "integrations", None)
     if found is None:
-        found = state.integrations = Runtime.make(state.settings, state.sessions, state.secret_key)
+        found = state.integrations = Runtime.make(state.settings, state.sessions, state.key_ring)
     return found

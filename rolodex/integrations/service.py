@@ -43,6 +43,7 @@ from rolodex.integrations.schemas import (
     Credentials,
     OAuthSettings,
 )
+from rolodex.keyring import KeyRing
 from rolodex.net.addresses import literal_refusal
 from rolodex.preconditions import Precondition
 from rolodex.records import get_record, soft_delete
@@ -229,7 +230,7 @@ def _check_oauth_urls(plan: AuthPlan, settings: Settings) -> None:
             check_remote_url(f"oauth.{name}", url, settings)
 
 
-def _apply_plan(connection: Connection, plan: AuthPlan, deployment_key: str) -> None:
+def _apply_plan(connection: Connection, plan: AuthPlan, deployment_key: KeyRing) -> None:
     connection.auth_type = plan.auth_type
     connection.secret_ciphertext = sealed.seal(plan.secrets, deployment_key)
     connection.credential_fields = sealed.names_of(plan.secrets)
@@ -272,7 +273,7 @@ async def create_connection(
     principal: Principal,
     body: ConnectionCreate,
     settings: Settings,
-    deployment_key: str,
+    deployment_key: KeyRing,
     public_base: str,
 ) -> Connection:
     """A new connection; its credentials sealed, nothing called yet."""
@@ -339,7 +340,7 @@ async def update_connection(
     connection_id: str,
     body: ConnectionPatch,
     settings: Settings,
-    deployment_key: str,
+    deployment_key: KeyRing,
     *,
     precondition: Precondition | None,
 ) -> Connection:

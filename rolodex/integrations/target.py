@@ -15,6 +15,7 @@ from rolodex.integrations import credentials as sealed
 from rolodex.integrations.connector import Connector, RateLimit
 from rolodex.integrations.connectors_registry import connector_of
 from rolodex.integrations.models import Connection, rate_of
+from rolodex.keyring import KeyRing
 
 MASK = "***"
 
@@ -37,7 +38,7 @@ class Target:
     credentials: dict[str, Any] = field(repr=False)
 
     @classmethod
-    def of(cls, connection: Connection, deployment_key: str) -> Target:
+    def of(cls, connection: Connection, deployment_key: KeyRing) -> Target:
         """The target of a connection row (its credentials decrypted with the
         deployment's key; ``InvalidToken`` under another key)."""
         return cls(
