@@ -1,7 +1,7 @@
 """Connections to other systems, their usage per hour and operation, their rate budgets
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009_conn
+Revises: 0008_hlauth
 Create Date: 2026-12-02 10:00:00
 
 ``connections`` holds each connection with its credentials encrypted in
@@ -17,8 +17,8 @@ from alembic import op
 
 import rolodex.db
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009_conn"
+down_revision = "0008_hlauth"
 branch_labels = None
 depends_on = None
 
