@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute
 
 from rolodex import __version__
 from rolodex.http.errors import ErrorEnvelope, ErrorRenderer, register_error_renderer, render_native
+from rolodex.http.openapi_headers import RATE_LIMIT_HEADERS
 from rolodex.http.ratelimit import Usage
 from rolodex.kinds import API_PREFIX
 
@@ -76,6 +77,10 @@ class Surface:
     """How a credential is sent, as the OpenAPI document's ``securitySchemes``."""
     error_model: type[BaseModel] = ErrorEnvelope
     """The body of an error, as the OpenAPI document shows it."""
+    rate_header_docs: Mapping[str, Any] | None = None
+    """The OpenAPI description of the headers ``rate_headers`` draws (name → header
+    object), shown in the surface's document in place of the native ones; None: the
+    native ones."""
 
     @property
     def security(self) -> list[dict[str, list[str]]]:
@@ -112,13 +117,39 @@ def mount(app: FastAPI, surface: Surface, routers: Sequence[APIRouter]) -> None:
             )
             components = document.setdefault("components", {})
             components["securitySchemes"] = dict(surface.security_schemes)
-            for name in ("HTTPValidationError", "ValidationError"):
-                components.get("schemas", {}).pop(name, None)
+            _document_surface(document, surface)
         return JSONResponse(document)
 
     app.add_api_route(
         f"{surface.prefix}/openapi.json", openapi, methods=["GET"], include_in_schema=False
     )
+
+
+def _document_surface(document: dict[str, Any], surface: Surface) -> None:
+    """Every error of the document in the surface's body (FastAPI's default 422 and the
+    native envelope of 412 included, since the surface's renderer draws them all), and
+    its own rate-limit headers where the native ones are."""
+    error = {
+        "application/json": {
+            "schema": {"$ref": f"#/components/schemas/{surface.error_model.__name__}"}
+        }
+    }
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            for status, response in operation.get("responses", {}).items():
+                if status[:1] in ("4", "5") and "content" in response:
+                    response["content"] = dict(error)
+                headers = response.get("headers", {})
+                if surface.rate_header_docs is not None and set(RATE_LIMIT_HEADERS) & set(headers):
+                    for name in RATE_LIMIT_HEADERS:
+                        headers.pop(name, None)
+                    headers.update(surface.rate_header_docs)
+    schemas = document.get("components", {}).get("schemas", {})
+    unused = ["HTTPValidationError", "ValidationError"]
+    if surface.error_model is not ErrorEnvelope:
+        unused += ["ErrorEnvelope", "ErrorBody", "ErrorDetail"]
+    for name in unused:
+        schemas.pop(name, None)
 
 
 def native_routes(app: FastAPI) -> list[BaseRoute]:

@@ -147,6 +147,35 @@ def rate_headers(usage: Usage) -> dict[str, str]:
     return headers
 
 
+_COUNT = {"type": "string", "pattern": "^[0-9]+$"}
+RATE_HEADER_DOCS: dict[str, Any] = {
+    "X-RateLimit-Max": {
+        "description": "Requests allowed per window for this credential (its first window).",
+        "schema": _COUNT,
+        "required": True,
+    },
+    "X-RateLimit-Remaining": {
+        "description": "Requests left in the window, after this one.",
+        "schema": _COUNT,
+        "required": True,
+    },
+    "X-RateLimit-Interval-Milliseconds": {
+        "description": "The window's length, in milliseconds.",
+        "schema": _COUNT,
+        "required": True,
+    },
+    "X-RateLimit-Limit-Daily": {
+        "description": "Requests allowed in the credential's longest further window (a "
+        "day, for a key with HighLevel's limits); absent for a single window.",
+        "schema": _COUNT,
+    },
+    "X-RateLimit-Daily-Remaining": {
+        "description": "Requests left in that window, after this one.",
+        "schema": _COUNT,
+    },
+    TRACE_HEADER: {"description": "The request's id.", "schema": {"type": "string"}},
+}
+
 HIGHLEVEL = Surface(
     name="highlevel",
     prefix=PREFIX,
@@ -167,4 +196,5 @@ HIGHLEVEL = Surface(
         }
     },
     error_model=HighLevelError,
+    rate_header_docs=RATE_HEADER_DOCS,
 )

@@ -186,3 +186,20 @@ def test_no_list_shows_a_record_of_another_account(
         assert other.account_id not in response.text and "theirs" not in response.text
         listed += 1
     assert listed >= 4
+
+
+def test_the_document_is_the_surfaces(document: dict[str, Any]) -> None:
+    """Its errors are HighLevel's body, its rate-limit headers HighLevel's, every
+    reference resolves, and no native route is in it."""
+    text = str(document)
+    schemas = document["components"]["schemas"]
+    assert set(re.findall(r"#/components/schemas/(\w+)", text)) <= set(schemas)
+    assert "ErrorEnvelope" not in text and "HTTPValidationError" not in text
+    assert "X-RateLimit-Limit'" not in text and "RateLimit-Policy" not in text
+    assert all(path.startswith(PREFIX + "/") for path in document["paths"])
+    for item in document["paths"].values():
+        for operation in item.values():
+            ok = next(r for s, r in operation["responses"].items() if s.startswith("2"))
+            assert {"X-RateLimit-Max", "X-RateLimit-Interval-Milliseconds", "traceId"} <= set(
+                ok["headers"]
+            )
