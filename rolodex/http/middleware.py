@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rolodex.http.errors import PayloadTooLarge, error_response
+from rolodex.http.errors import PayloadTooLarge, error_response, renderer_for
 from rolodex.ids import PREFIXES, new_id
 
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -62,7 +62,9 @@ class BodyLimitMiddleware:
         declared = Request(scope).headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             message = f"The request body is larger than {self.max_bytes} bytes"
-            response = error_response(Request(scope), PayloadTooLarge(message))
+            request = Request(scope)
+            # Drawn by the surface the path belongs to (a dialect's body under its prefix).
+            response = error_response(request, PayloadTooLarge(message), renderer_for(request))
             await response(scope, receive, send)
             return
         received = 0

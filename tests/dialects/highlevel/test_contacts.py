@@ -373,6 +373,14 @@ def test_errors_are_highlevels(tenant: Tenant) -> None:
     assert not_served.headers["traceId"]
     wrong_method = hl(tenant, "PATCH", path, json={})
     assert wrong_method.status_code == 405 and set(wrong_method.json()) == ERROR_KEYS
+    too_large = hl(
+        tenant,
+        "POST",
+        "/contacts/",
+        content=b"[" + b"1," * 600_000 + b"1]",
+        headers={"Content-Type": "application/json"},
+    )
+    assert too_large.status_code == 413 and set(too_large.json()) == ERROR_KEYS
     foreign = hl(tenant, "GET", "/contacts/?locationId=acc_01someoneelse")
     assert foreign.status_code == 403 and set(foreign.json()) == ERROR_KEYS
     limit = hl(tenant, "GET", f"/contacts/?locationId={tenant.account_id}&limit=101")
