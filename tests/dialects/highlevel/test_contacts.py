@@ -404,3 +404,28 @@ def test_rate_limit_headers_and_the_events_origin(tenant: Tenant) -> None:
     events = tenant.get("/events?type=contact.created").json()["data"]
     [event] = [e for e in events if e["data"]["id"] == contact["id"]]
     assert event["origin"]["surface"] == "highlevel"
+
+
+def test_past_the_limit_429_in_highlevels_body(tenant: Tenant) -> None:
+    key = tenant.post("/api-keys", json={"name": "tight", "rate_limit": "2/60;5/86400"}).json()
+    secret = key["data"]["key"]
+    path = f"/contacts/?locationId={tenant.account_id}"
+    assert [hl(tenant, "GET", path, key=secret).status_code for _ in range(2)] == [200, 200]
+    refused = hl(tenant, "GET", path, key=secret)
+    assert refused.status_code == 429 and set(refused.json()) == ERROR_KEYS
+    assert refused.json()["error"] == "Too Many Requests"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+    assert refused.headers["X-RateLimit-Daily-Remaining"] == "2"
+
+
+def test_an_idempotency_key_makes_one_contact(tenant: Tenant) -> None:
+    body = {"locationId": tenant.account_id, "firstName": "Once"}
+    headers = {"Idempotency-Key": "hl-create-once"}
+    first = hl(tenant, "POST", "/contacts/", json=body, headers=headers)
+    again = hl(tenant, "POST", "/contacts/", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["contact"] == first.json()["contact"]
+    listed = hl(tenant, "GET", f"/contacts/?locationId={tenant.account_id}&query=once").json()
+    assert listed["meta"]["total"] == 1
