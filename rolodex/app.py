@@ -23,6 +23,8 @@ from rolodex.dialects.highlevel import oauth as highlevel_oauth
 from rolodex.dialects.highlevel import public_key as highlevel_public_key
 from rolodex.dialects.highlevel.routes import ROUTERS as HIGHLEVEL_ROUTERS
 from rolodex.dialects.highlevel.surface import HIGHLEVEL
+from rolodex.dialects.moco.routes import ROUTERS as MOCO_ROUTERS
+from rolodex.dialects.moco.surface import MOCO
 from rolodex.events.routes import router as events
 from rolodex.health import router as health
 from rolodex.http.errors import install_error_handlers
@@ -131,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # HighLevel's OAuth and webhook key: outside the surface's pipeline, in its error body.
     app.include_router(highlevel_oauth.router)
     app.include_router(highlevel_public_key.router)
+    mount(app, MOCO, MOCO_ROUTERS)
     # Added inner to outer: the request id wraps everything, so even a 413 carries it;
     # the methods of each path are checked on the normalised path, just before routing.
     app.add_middleware(MethodMiddleware, routes=app.routes)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, and_, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rolodex.db import Base
+from rolodex.db import Base, UTCDateTime
 from rolodex.mixins import AccountOwned, SoftDeleted
 from rolodex.tags.models import Tag, company_tags
 
@@ -26,6 +27,9 @@ class Company(AccountOwned, SoftDeleted, Base):
     owner_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("users.id"))
     description: Mapped[str | None] = mapped_column(Text)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the company was archived (an archived company is one no longer worked with,
+    kept and shown; MOCO's ``archive``); null while active."""
 
     tags: Mapped[list[Tag]] = relationship(
         Tag,

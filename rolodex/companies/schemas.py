@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -24,6 +24,8 @@ CompanyType = Literal["customer", "supplier", "organization"]
 
 class CompanyWrite(WriteModel):
     """A company as a client writes it; ``name`` is required."""
+
+    read_only: ClassVar[frozenset[str]] = frozenset({"archived_at"})
 
     name: RequiredText = Field(examples=["Acme GmbH"])
     type: CompanyType | None = None
@@ -59,4 +61,8 @@ class CompanyOut(OutModel):
     description: str | None
     tags: list[str] = Field(validation_alias="tag_names")
     custom_fields: dict[str, Any]
+    archived_at: datetime | None = Field(
+        description="When the company was archived (read-only: set and cleared by the "
+        "MOCO surface's `archive` and `unarchive`); null while active."
+    )
     deleted_at: datetime | None

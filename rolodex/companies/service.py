@@ -11,6 +11,7 @@ from rolodex import tagged
 from rolodex.accounts.principal import Principal
 from rolodex.companies.models import Company
 from rolodex.companies.schemas import CompanyWrite
+from rolodex.db import utcnow
 from rolodex.kinds import COMPANY, USER
 from rolodex.preconditions import Precondition
 from rolodex.records import (
@@ -121,6 +122,26 @@ async def restore_company(session: AsyncSession, principal: Principal, company_i
     """Bring back a deleted company."""
     company = await get_company(session, principal, company_id, include_deleted=True)
     restore(company, COMPANY.name)
+    return await _reload(session, company)
+
+
+async def set_archived(
+    session: AsyncSession,
+    principal: Principal,
+    company_id: str,
+    archived: bool,
+    *,
+    precondition: Precondition | None,
+) -> Company:
+    """Archive a company (``archived``) or bring it back; one already so is left as it is.
+    An archived company is kept and shown (``archived_at``), and writable as before."""
+    company = await get_company(
+        session, principal, company_id, for_update=True, precondition=precondition
+    )
+    if archived != (company.archived_at is not None):
+        now = utcnow()
+        company.archived_at = now if archived else None
+        company.updated_at = now
     return await _reload(session, company)
 
 

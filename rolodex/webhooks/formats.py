@@ -11,6 +11,7 @@ differs.
 from __future__ import annotations
 
 from rolodex.dialects.highlevel.delivery import HIGHLEVEL_FORMAT
+from rolodex.dialects.moco.delivery import MOCO_FORMAT
 from rolodex.webhooks.delivery_format import NATIVE_FORMAT, DeliveryFormat
 from rolodex.webhooks.models import WebhookEndpoint
 
@@ -20,6 +21,7 @@ FORMATS: dict[str, DeliveryFormat] = {
         NATIVE_FORMAT,
         # Each dialect's format is listed here (rolodex/dialects/<name>/delivery.py).
         HIGHLEVEL_FORMAT,
+        MOCO_FORMAT,
     )
 }
 """Every delivery format by name."""

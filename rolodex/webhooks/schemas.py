@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema
 
 from rolodex.events.types import check_pattern
 from rolodex.schemas import OutModel, WriteModel, partial
@@ -59,15 +59,33 @@ class WebhookEndpointWrite(WriteModel):
     description: Annotated[str, Field(max_length=500), AfterValidator(clean_text)] | None = None
 
 
+SURFACE_FORMATS = frozenset({"moco"})
+"""Formats whose endpoints only their own surface creates (a MOCO web hook is made at
+``/moco/api/v1/account/web_hooks``), validating with ``context={"surface": <format>}``;
+``POST /webhooks`` refuses them."""
+
+
+def _made_by_its_surface(value: str, info: ValidationInfo) -> str:
+    surface = (info.context or {}).get("surface")
+    if value in SURFACE_FORMATS and surface != value:
+        raise ValueError(f"{value} endpoints are created through the {value} API surface")
+    return value
+
+
 class WebhookEndpointCreate(WebhookEndpointWrite):
     """A new webhook endpoint: the fields of any write, and the format it is created in."""
 
-    format: Literal["native", "highlevel"] = Field(
+    format: Annotated[
+        Literal["native", "highlevel", "moco"],
+        AfterValidator(_made_by_its_surface),
+        WithJsonSchema({"type": "string", "enum": ["native", "highlevel"]}),
+    ] = Field(
         default="native",
         description="How deliveries look: `native` (Rolodex's body, Standard Webhooks "
         "signatures) or a dialect's: `highlevel` (HighLevel's webhook bodies, signed in "
-        "`x-wh-signature` with the key at `/highlevel/webhooks/public-key`). Set when the "
-        "endpoint is created; it cannot change.",
+        "`x-wh-signature` with the key at `/highlevel/webhooks/public-key`). (`moco` endpoints are MOCO web hooks, made only "
+        "at `/moco/api/v1/account/web_hooks`.) Set when the endpoint is created; it cannot "
+        "change.",
     )
 
 

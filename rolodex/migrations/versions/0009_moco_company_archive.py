@@ -1,0 +1,32 @@
+"""Companies can be archived (MOCO's archive and unarchive)
+
+Revision ID: 0009_moco
+Revises: 0008_hlauth
+Create Date: 2026-12-01 17:00:00
+
+``companies.archived_at``: when a company was archived; null while it is active. The
+MOCO surface's ``PUT /companies/{id}/archive`` and ``/unarchive`` set and clear it, and
+its lists leave archived companies out unless ``include_archived`` is given.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import rolodex.db
+
+revision = "0009_moco"
+down_revision = "0008_hlauth"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("companies") as batch:
+        batch.add_column(sa.Column("archived_at", rolodex.db.UTCDateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("companies") as batch:
+        batch.drop_column("archived_at")
