@@ -24,7 +24,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("companies") as batch:
-        batch.add_column(sa.Column("archived_at", rolodex.db.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(
+            sa.Column("archived_at", rolodex.db.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
