@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from pydantic_core import to_json
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from rolodex.http.errors import Failure
 from rolodex.http.surface import Surface
@@ -33,7 +33,7 @@ class MocoError(BaseModel):
     message: str = Field(examples=["lastname: must not be blank"])
 
 
-class MocoJson(Response):
+class MocoJson(JSONResponse):
     """A MOCO response: JSON as ``application/json; charset=utf-8``."""
 
     media_type = MEDIA_TYPE

@@ -190,9 +190,7 @@ async def update_comment(
     return entity(comment)
 
 
-@router.delete(
-    "/{comment_id}", status_code=204, response_class=Response, summary="Delete a comment"
-)
+@router.delete("/{comment_id}", status_code=204, summary="Delete a comment")
 async def delete_comment(
     comment_id: CommentId,
     session: Session,

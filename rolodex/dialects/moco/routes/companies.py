@@ -173,9 +173,7 @@ async def update_company(
     return entity(shown_company)
 
 
-@router.delete(
-    "/{company_id}", status_code=204, response_class=Response, summary="Delete a company"
-)
+@router.delete("/{company_id}", status_code=204, summary="Delete a company")
 async def delete_company(
     company_id: CompanyId,
     session: Session,

@@ -173,7 +173,7 @@ async def update_person(
     return entity(person)
 
 
-@router.delete("/{person_id}", status_code=204, response_class=Response, summary="Delete a person")
+@router.delete("/{person_id}", status_code=204, summary="Delete a person")
 async def delete_person(
     person_id: PersonId,
     session: Session,

@@ -130,7 +130,6 @@ async def update_tag(
 @router.delete(
     "/{tag_id}",
     status_code=204,
-    response_class=Response,
     summary="Delete a tag",
     description="The tag disappears from every person and company that had it.",
 )

@@ -225,9 +225,7 @@ async def enable_web_hook(
     )
 
 
-@router.delete(
-    "/{web_hook_id}", status_code=204, response_class=Response, summary="Delete a web hook"
-)
+@router.delete("/{web_hook_id}", status_code=204, summary="Delete a web hook")
 async def delete_web_hook(
     web_hook_id: WebHookId,
     session: Session,
