@@ -294,3 +294,19 @@ def test_changes_made_through_moco_say_so_in_their_events(moco: Moco, tenant: Te
     assert {e["origin"]["surface"] for e in mine} == {"moco"}
     audit = tenant.get("/audit-log").json()["data"]
     assert any(entry["action"] == "contact.updated" for entry in audit)
+
+
+def test_the_credential_s_own_rate_limit_with_native_headers_and_429(moco: Moco) -> None:
+    created = moco.tenant.post("/api-keys", json={"name": "slow", "rate_limit": "2/120"})
+    key = created.json()["data"]["key"]
+    first = moco.get("/contacts/people", key=key)
+    assert first.status_code == 200
+    assert (
+        first.headers["X-RateLimit-Limit"] == "2" and first.headers["X-RateLimit-Remaining"] == "1"
+    )
+    assert moco.get("/companies", key=key).status_code == 200
+    limited = moco.get("/contacts/people", key=key)
+    assert limited.status_code == 429 and set(limited.json()) == {"message"}
+    assert int(limited.headers["Retry-After"]) > 0
+    # the native API counts against the same budget
+    assert moco.tenant.get("/contacts", key=key).status_code == 429
