@@ -83,9 +83,9 @@ class WebhookEndpointCreate(WebhookEndpointWrite):
         default="native",
         description="How deliveries look: `native` (Rolodex's body, Standard Webhooks "
         "signatures) or a dialect's: `highlevel` (HighLevel's webhook bodies, signed in "
-        "`x-wh-signature` with the key at `/highlevel/webhooks/public-key`). (`moco` endpoints are MOCO web hooks, made only "
-        "at `/moco/api/v1/account/web_hooks`.) Set when the endpoint is created; it cannot "
-        "change.",
+        "`x-wh-signature` with the key at `/highlevel/webhooks/public-key`). (`moco` "
+        "endpoints are MOCO web hooks, made only at `/moco/api/v1/account/web_hooks`.) Set "
+        "when the endpoint is created; it cannot change.",
     )
 
 

@@ -29,6 +29,7 @@ from rolodex.dialects.moco.refs import resolve_many
 from rolodex.dialects.moco.surface import MocoJson
 from rolodex.errors import ValidationFailed
 from rolodex.http.pagination import ListParams, Page, QueryText, QueryTime, paginate
+from rolodex.keyring import KeyRing
 
 PER_PAGE = 100
 MAX_IDS = 1000
@@ -124,6 +125,7 @@ async def moco_page(
     model: Any,
     prefix: str,
     sortable: Mapping[str, InstrumentedAttribute[Any]],
+    secret: KeyRing,
     options: Sequence[ExecutableOption] = (),
 ) -> Page:
     """One page of ``stmt`` (a native service's ``search``) as MOCO asked for it."""
@@ -148,7 +150,7 @@ async def moco_page(
         collection=f"moco:{prefix}",
         sortable=sortable,
         params=params,
-        secret="",
+        secret=secret,
         options=options,
     )
 

@@ -32,7 +32,7 @@ from rolodex.dialects.moco.shapes.comments import (
 from rolodex.dialects.moco.surface import MocoJson
 from rolodex.errors import NotFound, ValidationFailed
 from rolodex.http.pagination import QueryText
-from rolodex.http.pipeline import CurrentPrincipal, Session, WritePrecondition
+from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, WritePrecondition
 from rolodex.kinds import CONTACT, NOTE, USER
 from rolodex.notes import service as notes
 from rolodex.notes.models import Note
@@ -101,6 +101,7 @@ async def list_comments(
     session: Session,
     principal: CurrentPrincipal,
     listing: Listing,
+    secret: Secret,
     commentable_type: Annotated[
         QueryText | None,
         Query(max_length=64, description="Only `Contact` has comments in Rolodex."),
@@ -128,6 +129,7 @@ async def list_comments(
         model=Note,
         prefix=NOTE.prefix,
         sortable=SORTABLE,
+        secret=secret,
     )
     return list_response(request, page, await shown(session, principal, page.rows))
 

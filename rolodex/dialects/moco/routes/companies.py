@@ -39,7 +39,7 @@ from rolodex.dialects.moco.shapes.companies import CompanyCreate, CompanyOut, Co
 from rolodex.dialects.moco.shapes.embedded import CompanyType
 from rolodex.dialects.moco.surface import MocoJson
 from rolodex.http.pagination import QueryText
-from rolodex.http.pipeline import CurrentPrincipal, Session, WritePrecondition
+from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, WritePrecondition
 from rolodex.kinds import COMPANY, USER
 from rolodex.schemas import dump
 
@@ -86,6 +86,7 @@ async def list_companies(
     session: Session,
     principal: CurrentPrincipal,
     listing: Listing,
+    secret: Secret,
     type: Annotated[CompanyType | None, Query()] = None,
     tags: Annotated[
         list[QueryText] | None,
@@ -117,6 +118,7 @@ async def list_companies(
         model=Company,
         prefix=COMPANY.prefix,
         sortable=SORTABLE,
+        secret=secret,
         options=COMPANY.load,
     )
     return list_response(request, page, await shown(session, principal, page.rows))

@@ -35,7 +35,7 @@ from rolodex.dialects.moco.shapes import people
 from rolodex.dialects.moco.shapes.people import PersonCreate, PersonOut, PersonUpdate
 from rolodex.dialects.moco.surface import MocoJson
 from rolodex.http.pagination import QueryText
-from rolodex.http.pipeline import CurrentPrincipal, Session, WritePrecondition
+from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, WritePrecondition
 from rolodex.kinds import COMPANY, CONTACT, USER
 from rolodex.schemas import dump
 
@@ -88,6 +88,7 @@ async def list_people(
     session: Session,
     principal: CurrentPrincipal,
     listing: Listing,
+    secret: Secret,
     tags: Annotated[
         list[QueryText] | None,
         Query(description="Comma-separated tag names: people with all of them."),
@@ -117,6 +118,7 @@ async def list_people(
         model=Contact,
         prefix=CONTACT.prefix,
         sortable=SORTABLE,
+        secret=secret,
         options=CONTACT.load,
     )
     return list_response(request, page, await shown(session, principal, page.rows, listed=True))

@@ -25,7 +25,7 @@ from rolodex.dialects.moco.shapes.tags import TagCreate, TagOut, TagUpdate
 from rolodex.dialects.moco.surface import MocoJson
 from rolodex.errors import ValidationFailed
 from rolodex.http.pagination import QueryText
-from rolodex.http.pipeline import CurrentPrincipal, Session, WritePrecondition
+from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, WritePrecondition
 from rolodex.kinds import TAG
 from rolodex.schemas import dump
 from rolodex.tags import service as tags
@@ -64,6 +64,7 @@ async def list_tags(
     session: Session,
     principal: CurrentPrincipal,
     listing: Listing,
+    secret: Secret,
     context: Annotated[
         QueryText | None,
         Query(max_length=64, description="`Contact` or `Company`: every tag serves both."),
@@ -83,6 +84,7 @@ async def list_tags(
         model=Tag,
         prefix=TAG.prefix,
         sortable=SORTABLE,
+        secret=secret,
     )
     return list_response(request, page, await shown(session, principal, page.rows, shown_in))
 

@@ -27,7 +27,7 @@ from rolodex.dialects.moco.shapes.users import SessionOut, UserOut
 from rolodex.dialects.moco.surface import MocoJson
 from rolodex.http.errors import Unauthorized
 from rolodex.http.pagination import QueryText
-from rolodex.http.pipeline import CurrentPrincipal, Session
+from rolodex.http.pipeline import CurrentPrincipal, Secret, Session
 from rolodex.kinds import USER
 from rolodex.schemas import dump
 from rolodex.validation import Email
@@ -61,6 +61,7 @@ async def list_users(
     session: Session,
     principal: CurrentPrincipal,
     listing: Listing,
+    secret: Secret,
     include_archived: Annotated[bool, Query(description="Deactivated users too.")] = False,
     email: Annotated[Email | None, Query(description="Exact address, any case.")] = None,
     tags: Annotated[
@@ -78,6 +79,7 @@ async def list_users(
         model=User,
         prefix=USER.prefix,
         sortable=SORTABLE,
+        secret=secret,
     )
     return list_response(request, page, await shown(session, principal, page.rows))
 

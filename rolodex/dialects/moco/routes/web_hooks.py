@@ -117,7 +117,11 @@ async def _changed(
     responses={200: {"headers": LIST_HEADERS}},
 )
 async def list_web_hooks(
-    request: Request, session: Session, principal: CurrentPrincipal, listing: Listing
+    request: Request,
+    session: Session,
+    principal: CurrentPrincipal,
+    listing: Listing,
+    secret: Secret,
 ) -> MocoJson:
     webhooks.require_manager(principal)
     stmt = webhooks.endpoints_of(principal).where(WebhookEndpoint.format == FORMAT)
@@ -129,6 +133,7 @@ async def list_web_hooks(
         model=WebhookEndpoint,
         prefix=WEBHOOK_ENDPOINT.prefix,
         sortable=SORTABLE,
+        secret=secret,
     )
     return list_response(request, page, await shown(session, principal, page.rows))
 
