@@ -1,7 +1,7 @@
 """Companies can be archived (MOCO's archive and unarchive)
 
-Revision ID: 0009_moco
-Revises: 0008_hlauth
+Revision ID: 0010_moco
+Revises: 0009_conn
 Create Date: 2026-12-01 17:00:00
 
 ``companies.archived_at``: when a company was archived; null while it is active. The
@@ -16,8 +16,8 @@ from alembic import op
 
 import rolodex.db
 
-revision = "0009_moco"
-down_revision = "0008_hlauth"
+revision = "0010_moco"
+down_revision = "0009_conn"
 branch_labels = None
 depends_on = None
 
