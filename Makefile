@@ -1,8 +1,11 @@
 # Two commands for a fresh clone:
-#   make serve   set up, then run the server on the embedded default (SQLite)
+#   make serve   set up, then run the server on the embedded default (SQLite);
+#                make serve PORT=8080 HOST=0.0.0.0 for another port and address
 #   make test    set up, then lint, type-check and run the whole suite (SQLite and PostgreSQL)
 PYTHON ?= python3
 VENV ?= .venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
 BIN := $(VENV)/bin
 
 .PHONY: setup serve test lint clean
@@ -16,7 +19,7 @@ $(BIN)/rolodex: pyproject.toml
 setup: $(BIN)/rolodex
 
 serve: setup
-	$(BIN)/rolodex serve
+	$(BIN)/rolodex serve --host $(HOST) --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -259,8 +259,9 @@ class Contacts(RestorableCollection[Contact, TransportT]):
         return Operation(call, _tag_names)
 
 
-class Users(Collection[User, TransportT]):
-    """``client.users``: list, get and ``me()``."""
+class Users(WritableCollection[User, TransportT]):
+    """``client.users``: list, get, ``me()``, and for owners and admins create, update
+    and delete (which deactivates the user)."""
 
     def __init__(self, transport: TransportT) -> None:
         super().__init__(transport, "/users", User)
