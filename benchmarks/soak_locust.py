@@ -3,7 +3,9 @@
 Each simulated user works in one of the soak's accounts (in turn) with that account's key
 and sends a mix of reads and writes: list contacts (page 1 and a deep page), get one,
 create one, patch one with tags, add a task or a note, list events, a small upsert batch,
-delete one it created. What it needs comes from the environment:
+delete one it created. The live data stays the same size: each user deletes contacts as
+often as it creates them, and its upsert batches reuse a small pool of emails, so after
+the first batches they update what they made. What it needs comes from the environment:
 
 - ``SOAK_ACCOUNTS``: a JSON file, a list of ``{"api_key": …, "contact_ids": [...]}``;
 - ``SOAK_RATE_PER_USER``: requests per second of each user (``constant_throughput``), or
@@ -31,7 +33,8 @@ from locust.env import Environment
 
 BUCKET_SECONDS = 10
 TAG_POOL = [f"soak-tag-{i}" for i in range(20)]
-DEEP_PAGE = 40  # of 25: skips 975 rows once the account has grown past them
+DEEP_PAGE = 40  # of 25: skips 975 rows (the seeded accounts have more)
+BATCH_EMAILS = 10
 ACCOUNTS: list[dict[str, Any]] = json.loads(Path(os.environ["SOAK_ACCOUNTS"]).read_text())
 RATE = float(os.environ.get("SOAK_RATE_PER_USER", "0"))
 STATUS_OUT = Path(os.environ["SOAK_STATUS_OUT"])
@@ -113,6 +116,8 @@ class AccountUser(FastHttpUser):
         self.known: list[str] = list(account["contact_ids"])
         self.mine: list[str] = []
         self.label = f"u{number}"
+        # Emails the upsert batches draw from: a batch creates each once, then updates it.
+        self.batch_emails = [self._email() for _ in range(BATCH_EMAILS)]
 
     def _send(self, method: str, path: str, name: str, body: Any = None) -> Any:
         with self.client.request(
@@ -178,13 +183,13 @@ class AccountUser(FastHttpUser):
     @task(1)
     def small_batch(self) -> None:
         items = [
-            {"email": self._email(), "first_name": "Batch", "tags": random.sample(TAG_POOL, 2)}
-            for _ in range(5)
+            {"email": email, "first_name": "Batch", "tags": random.sample(TAG_POOL, 2)}
+            for email in random.sample(self.batch_emails, 5)
         ]
         body = {"mode": "upsert", "match_on": "email", "items": items}
         self._send("POST", "/api/v1/contacts/batch", "POST /contacts/batch (5)", body)
 
-    @task(1)
+    @task(2)  # as often as create: the live contacts stay as many
     def delete_own(self) -> None:
         if len(self.mine) < 2:
             return
