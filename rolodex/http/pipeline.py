@@ -29,9 +29,12 @@ from __future__ import annotations
 import codecs
 from collections.abc import Callable, Coroutine
 from email.message import Message
-from typing import Annotated, Any, ClassVar
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, params
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
@@ -112,6 +115,38 @@ def is_utf8_text(body: bytes) -> bool:
     return True
 
 
+def single_valued_query(dependant: Dependant) -> frozenset[str]:
+    """The query parameters of a route (its dependencies' included) that take one value,
+    not a list."""
+    names = set()
+    for field in get_flat_params(dependant):
+        if isinstance(field.field_info, params.Query) and not _is_sequence(
+            field.field_info.annotation
+        ):
+            names.add(field.alias)
+    return frozenset(names)
+
+
+def _is_sequence(annotation: Any) -> bool:
+    if get_origin(annotation) is Annotated:
+        return _is_sequence(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_is_sequence(arm) for arm in get_args(annotation))
+    origin = get_origin(annotation) or annotation
+    return isinstance(origin, type) and issubclass(origin, list | tuple | set | frozenset)
+
+
+def check_single_values(request: Request, names: frozenset[str]) -> None:
+    """A parameter that takes one value may be sent once: ``?page=1&page=2`` is refused
+    rather than answered for one of them."""
+    repeated = sorted(n for n in names if len(request.query_params.getlist(n)) > 1)
+    if repeated:
+        raise ValidationFailed(
+            "A query parameter that takes one value was sent more than once",
+            details=[{"field": n, "message": "may be given only once"} for n in repeated],
+        )
+
+
 class ApiRoute(APIRoute):
     """An API route: documented errors, a required scope and the request pipeline."""
 
@@ -155,6 +190,7 @@ class ApiRoute(APIRoute):
         required = self.required_scope
         surface = type(self).surface
         no_store = self.no_store
+        single_query = single_valued_query(self.dependant)
 
         async def pipeline(request: Request) -> Response:
             headers: dict[str, str] = {}
@@ -188,6 +224,7 @@ class ApiRoute(APIRoute):
                     raise Forbidden(f"This credential does not grant the {required} scope")
                 check_media_type(request)
                 await check_encoding(request)
+                check_single_values(request, single_query)
                 bind_audit(session, context.audit)
                 response = await run_idempotent(
                     request, session, principal, lambda: handler(request)

@@ -373,6 +373,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ("DELETE", "/oauth-clients/{client_id}"): NO_BODY,
     ("POST", "/contacts/batch"): {"items": [{"first_name": "Batched"}]},
     ("POST", "/companies/batch"): {"items": [{"name": "Batched Inc"}]},
+    ("POST", "/connections"): {
+        "kind": "rolodex",
+        "base_url": "https://walk.invalid/api/v1",
+        "credentials": {"api_key": "remote-walk-key"},
+    },
+    ("PATCH", "/connections/{connection_id}"): {"name": "Walked connection"},
+    ("DELETE", "/connections/{connection_id}"): NO_BODY,
+    # a remote that never resolves: the check fails fast and marks the connection failing
+    ("POST", "/connections/{connection_id}/check"): NO_BODY,
 }
 
 
@@ -427,6 +436,12 @@ def make_records(tenant) -> dict[str, str]:
     listed = tenant.get(f"/webhooks/{ids['endpoint_id']}/deliveries").json()["data"]
     ids["delivery_id"] = listed[0]["id"]
     tenant.run(_mark_dead, ids["delivery_id"])  # only a finished delivery can be replayed
+    remote = {
+        "kind": "rolodex",
+        "base_url": "https://remote.invalid/api/v1",
+        "credentials": {"api_key": "remote-key"},
+    }
+    ids["connection_id"] = created(tenant.post("/connections", json=remote))["id"]
     return ids
 
 

@@ -25,6 +25,7 @@ FAKE_IDS = {
     "endpoint_id": "whk_01jd6w3q0000000000000000aa",
     "delivery_id": "whd_01jd6w3q0000000000000000aa",
     "event_id": "evt_01jd6w3q0000000000000000aa",
+    "connection_id": "con_01jd6w3q0000000000000000aa",
 }
 
 

@@ -515,3 +515,27 @@ def test_responses_that_carry_a_secret_are_not_stored(tenant) -> None:
     rotated = tenant.post(f"/webhooks/{endpoint_id}/rotate-secret")
     assert rotated.status_code == 200 and rotated.headers["cache-control"] == "no-store"
     assert "cache-control" not in tenant.get(f"/api-keys/{key.json()['data']['id']}").headers
+
+
+def test_a_one_value_parameter_sent_twice_is_refused_on_every_surface(tenant) -> None:
+    """``?page=1&page=2`` is a 400 naming the parameter, never answered for one of them;
+    a dialect refuses it in its own shape; list parameters may still repeat."""
+    twice = tenant.get("/contacts", params=[("page", "1"), ("page", "2")])
+    assert twice.status_code == 400
+    error = twice.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert error["details"] == [{"field": "page", "message": "may be given only once"}]
+    assert tenant.get("/contacts", params={"page": "1"}).status_code == 200
+
+    moco = tenant.client.get(
+        "/moco/api/v1/companies",
+        params=[("term", "a"), ("term", "b")],
+        headers={"Authorization": f"Token token={tenant.key}"},
+    )
+    assert moco.status_code == 422 and "term" in moco.json()["message"]
+    listed = tenant.client.get(
+        "/moco/api/v1/companies",
+        params=[("ids", "1"), ("ids", "2")],
+        headers={"Authorization": f"Token token={tenant.key}"},
+    )
+    assert listed.status_code == 200

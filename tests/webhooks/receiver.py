@@ -67,6 +67,11 @@ def receiver(path: str = "/hook") -> Iterator[Receiver]:
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)
+            if len(body) < length:
+                # The sender went away mid-body (a worker killed while sending): no request
+                # arrived, as no real receiver would take a cut-off body for one.
+                self.close_connection = True
+                return
             target = state["receiver"]
             with target.lock:
                 target.in_flight += 1
