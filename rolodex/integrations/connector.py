@@ -164,8 +164,8 @@ def default_build(
 ) -> RemoteRequest:
     """The request of an operation from its validated input: path parameters filled
     from the input's fields of the same name (or the connection's ``context``: its
-    ``location_id``), the rest as the query of a GET or DELETE and as the JSON body of
-    anything else."""
+    ``location_id``), the rest as the query of a GET and as the JSON body of anything
+    else (none when nothing is left)."""
     rest = dict(values)
     path = operation.path
     for name in _path_params(path):
@@ -175,10 +175,10 @@ def default_build(
         if value is None:
             raise ValueError(f"{name} is required")
         path = path.replace("{" + name + "}", str(value))
-    if operation.method in ("GET", "DELETE"):
+    if operation.method == "GET":
         query = {k: v for k, v in rest.items() if v is not None}
         return RemoteRequest(operation.method, path, params=query)
-    return RemoteRequest(operation.method, path, json=rest)
+    return RemoteRequest(operation.method, path, json=rest or None)
 
 
 def default_parse(response: RemoteResponse) -> Any:
@@ -197,7 +197,9 @@ class Operation:
     method: str
     path: str
     input: type[BaseModel] = NoInput
-    output: type[BaseModel] | None = None
+    output: Any = None
+    """The type of its result, for its JSON Schema (a model, ``list[str]`` …); None when
+    it answers nothing."""
     description: str = ""
     build: Callable[[Operation, dict[str, Any], Mapping[str, Any]], RemoteRequest] = default_build
     parse: Callable[[RemoteResponse], Any] = default_parse
