@@ -37,7 +37,10 @@ from rolodex.http.middleware import (
 from rolodex.http.ratelimit import RateLimiter
 from rolodex.http.surface import NATIVE, mount, native_routes
 from rolodex.idempotency.service import expired_keys_cleanup
+from rolodex.integrations.callback_routes import router as oauth_callback
 from rolodex.integrations.routes import router as connections
+from rolodex.integrations.running import in_process_jobs
+from rolodex.integrations.runtime import Runtime
 from rolodex.kinds import API_PREFIX
 from rolodex.notes.routes import router as notes
 from rolodex.oauth.bearer import ACCESS_TOKEN_PREFIX, authenticate_access_token
@@ -97,10 +100,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessions = make_sessionmaker(engine)
         app.state.rate_limiter = RateLimiter(settings)
+        app.state.integrations = Runtime.make(settings, app.state.sessions, app.state.key_ring)
         try:
             async with (
                 expired_keys_cleanup(app.state.sessions, settings),
                 in_process_worker(app.state.sessions, settings, app.state.key_ring),
+                in_process_jobs(app.state.integrations),
             ):
                 yield
         finally:
@@ -124,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.oauth_scopes = scopes_of(api.routes)
     app.include_router(api)
     app.include_router(oauth)
+    app.include_router(oauth_callback)
     app.include_router(health)
 
     install_error_handlers(app)

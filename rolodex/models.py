@@ -10,7 +10,14 @@ from rolodex.deployment_keys.models import DeploymentKey
 from rolodex.dialects.numbers import RecordNumber
 from rolodex.events.models import Event, EventSequence
 from rolodex.idempotency.models import IdempotencyRecord
-from rolodex.integrations.models import Connection, ConnectionBudget, ConnectionUsage
+from rolodex.integrations.models import (
+    Connection,
+    ConnectionBudget,
+    ConnectionOAuthState,
+    ConnectionUsage,
+    IntegrationJob,
+    IntegrationLease,
+)
 from rolodex.notes.models import Note
 from rolodex.oauth.models import OAuthClient, OAuthCode, OAuthToken
 from rolodex.tags.models import Tag, company_tags, contact_tags
@@ -26,12 +33,15 @@ __all__ = [
     "Company",
     "Connection",
     "ConnectionBudget",
+    "ConnectionOAuthState",
     "ConnectionUsage",
     "Contact",
     "DeploymentKey",
     "Event",
     "EventSequence",
     "IdempotencyRecord",
+    "IntegrationJob",
+    "IntegrationLease",
     "Note",
     "OAuthClient",
     "OAuthCode",

@@ -106,9 +106,21 @@ TOKEN_PATTERN = re.compile(r"\b(rdx_[a-z]{1,3}_|whsec_)[A-Za-z0-9_\-+/=]{8,}")
 secrets (each has a recognisable prefix)."""
 
 
+CALLBACK_PATTERN = re.compile(r"/integrations/oauth/callback\?[^\s\"']*")
+"""The URL a remote sends a user back to after authorizing a connection, as a request
+line in a log shows it: its query holds an authorization code and a state."""
+_CALLBACK_SECRET = re.compile(r"\b(code|state)=(?!\[redacted\])[^&]*")
+
+
+def _mask_callback(match: re.Match[str]) -> str:
+    return _CALLBACK_SECRET.sub(lambda part: f"{part.group(1)}=[redacted]", match.group(0))
+
+
 def redact_text(text: str) -> str:
-    """``text`` with every Rolodex secret in it replaced by its prefix and ``[redacted]``."""
-    return TOKEN_PATTERN.sub(lambda match: f"{match.group(1)}[redacted]", text)
+    """``text`` with every Rolodex secret in it replaced by its prefix and ``[redacted]``,
+    and the code and state of an OAuth callback's URL masked."""
+    text = TOKEN_PATTERN.sub(lambda match: f"{match.group(1)}[redacted]", text)
+    return CALLBACK_PATTERN.sub(_mask_callback, text)
 
 
 def _redacted(value: object) -> object:
@@ -121,7 +133,7 @@ def redact_log_record(record: logging.LogRecord) -> logging.LogRecord:
         message = record.getMessage()
     except (TypeError, ValueError):  # a malformed call; the handler will report it
         return record
-    if not TOKEN_PATTERN.search(message) and not record.exc_info:
+    if redact_text(message) == message and not record.exc_info:
         return record
     # Argument by argument first, so that formatters that read the arguments (uvicorn's
     # access log does) still find them; an argument that hides a secret inside another
@@ -131,8 +143,9 @@ def redact_log_record(record: logging.LogRecord) -> logging.LogRecord:
         record.args = tuple(_redacted(arg) for arg in record.args)
     elif isinstance(record.args, dict):
         record.args = {name: _redacted(arg) for name, arg in record.args.items()}
-    if TOKEN_PATTERN.search(record.getMessage()):
-        record.msg, record.args = redact_text(record.getMessage()), ()
+    shown = record.getMessage()
+    if redact_text(shown) != shown:
+        record.msg, record.args = redact_text(shown), ()
     if record.exc_info and not record.exc_text:
         record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
     return record

@@ -14,6 +14,7 @@ import time
 from rolodex.integrations.budget import Deferred
 from rolodex.integrations.schemas import CheckResult
 from rolodex.integrations.target import Target
+from rolodex.integrations.tokens import NeedsAuth
 from rolodex.integrations.transport import Caller, RemoteFailure
 
 CHECK_OPERATION = "check"
@@ -48,6 +49,13 @@ async def run_check(caller: Caller, target: Target) -> CheckResult:
             ok=False,
             status=None,
             message=f"Not checked: {exc.reason}; the next request may go in {exc.wait:.0f} s",
+            latency_ms=_elapsed(started),
+        )
+    except NeedsAuth as exc:
+        return CheckResult(
+            ok=False,
+            status=None,
+            message=f"The connection must be authorized again: {exc}",
             latency_ms=_elapsed(started),
         )
     except RemoteFailure as exc:

@@ -105,3 +105,66 @@ class ConnectionBudget(Base):
     remote_reset_us: Mapped[int | None] = mapped_column(BigInteger)
     remote_daily_remaining: Mapped[int | None] = mapped_column(Integer)
     remote_seen_us: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class IntegrationJob(AccountOwned, Base):
+    """One piece of integration work, claimed by a worker with a lease
+    (:mod:`rolodex.integrations.jobs`). ``kind`` says which handler runs it; ``input``
+    and ``result`` are the handler's (never a secret)."""
+
+    __tablename__ = "integration_jobs"
+
+    connection_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("connections.id"))
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    operation: Mapped[str | None] = mapped_column(String(100))
+    input: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, nullable=False)
+    run_after: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    worker: Mapped[str | None] = mapped_column(String(64))
+    """The worker that ran it last."""
+    result: Mapped[Any] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(1000))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+Index("ix_integration_jobs_status_run_after", IntegrationJob.status, IntegrationJob.run_after)
+Index(
+    "ix_integration_jobs_connection_id_status",
+    IntegrationJob.connection_id,
+    IntegrationJob.status,
+)
+
+
+class IntegrationLease(Base):
+    """A named lease: one holder at a time across every worker
+    (:mod:`rolodex.integrations.leases`)."""
+
+    __tablename__ = "integration_leases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(100), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class ConnectionOAuthState(AccountOwned, Base):
+    """One authorization of a connection under way: its ``state`` (kept as a SHA-256),
+    bound to the connection and the user who started it, usable once before it expires;
+    the PKCE verifier encrypted with the deployment's key."""
+
+    __tablename__ = "connection_oauth_states"
+
+    connection_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("connections.id"), nullable=False
+    )
+    user_id: Mapped[str | None] = mapped_column(String(40), ForeignKey("users.id"))
+    state_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    verifier_secret: Mapped[str | None] = mapped_column(Text)
+    redirect_uri: Mapped[str] = mapped_column(String(2048), nullable=False)
+    client_id: Mapped[str] = mapped_column(String(500), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

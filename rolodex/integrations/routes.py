@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from cryptography.fernet import InvalidToken
 from fastapi import Depends, Path, Query, Request
 
 from rolodex.config import Settings
 from rolodex.db import release
-from rolodex.errors import Unprocessable
 from rolodex.http.envelope import (
     DataEnvelope,
     DeletedEnvelope,
@@ -21,23 +19,24 @@ from rolodex.http.envelope import (
 from rolodex.http.pagination import ListParams, kind_params, list_response, paginate_kind
 from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, WritePrecondition, api_router
 from rolodex.integrations import service
+from rolodex.integrations.authorize import start_authorization
 from rolodex.integrations.budget import Pace
 from rolodex.integrations.checks import run_check
 from rolodex.integrations.connectors_registry import KINDS
 from rolodex.integrations.kinds import CONNECTION
-from rolodex.integrations.models import Connection, rate_of
+from rolodex.integrations.models import rate_of
 from rolodex.integrations.runtime import runtime_of
 from rolodex.integrations.schemas import (
+    AuthorizationOut,
     CheckResult,
     ConnectionCreate,
     ConnectionOut,
     ConnectionPatch,
     UsageOut,
 )
-from rolodex.integrations.target import Target
+from rolodex.integrations.target import open_target
 from rolodex.integrations.transport import remote_client
 from rolodex.integrations.usage import DAYS, usage_of
-from rolodex.keyring import KeyRing
 
 router = api_router(CONNECTION.scope, prefix=CONNECTION.path, tags=["Connections"])
 
@@ -60,17 +59,6 @@ def public_base(request: Request) -> str:
     """The server's external URL: ``ROLODEX_PUBLIC_URL``, or the one the request came to."""
     configured = _settings(request).public_url
     return (configured or str(request.base_url)).rstrip("/")
-
-
-def target_of(connection: Connection, deployment_key: KeyRing) -> Target:
-    """The connection ready to call, or 422 when its credentials cannot be opened."""
-    try:
-        return Target.of(connection, deployment_key)
-    except InvalidToken:
-        raise Unprocessable(
-            "The connection's credentials cannot be decrypted with this deployment's "
-            "ROLODEX_SECRET_KEY; send them again with PATCH"
-        ) from None
 
 
 @router.get("", response_model=ListEnvelope[ConnectionOut], summary="List connections")
@@ -171,7 +159,7 @@ async def check_connection(
     key: Secret,
 ) -> JsonResponse:
     connection = await service.get_connection(session, principal, connection_id)
-    target = target_of(connection, key)
+    target = open_target(connection, key)
     # Nothing stays locked while the remote is called (SQLite's write lock included).
     await release(session)
     runtime = runtime_of(request.app.state)
@@ -179,6 +167,28 @@ async def check_connection(
         result = await run_check(runtime.caller(client), target)
     await service.record_check(session, principal, connection_id, result)
     return JsonResponse({"data": result.model_dump(mode="json")})
+
+
+@router.post(
+    "/{connection_id}/authorize",
+    response_model=DataEnvelope[AuthorizationOut],
+    summary="Authorize an OAuth connection",
+    description="Answers the remote's authorization URL; send the user there. The remote "
+    "sends them back to `/integrations/oauth/callback`, which stores the tokens.",
+)
+async def authorize_connection(
+    request: Request,
+    connection_id: ConnectionId,
+    session: Session,
+    principal: CurrentPrincipal,
+    settings: Config,
+    key: Secret,
+) -> JsonResponse:
+    url, expires = await start_authorization(
+        session, principal, connection_id, settings, key, public_base(request)
+    )
+    shown = AuthorizationOut(authorize_url=url, expires_at=expires)
+    return JsonResponse({"data": shown.model_dump(mode="json")})
 
 
 @router.get(

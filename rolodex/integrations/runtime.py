@@ -5,8 +5,11 @@ HTTP client."""
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
 from typing import Any
+from uuid import uuid4
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from rolodex.config import Settings
 from rolodex.integrations.budget import Budget
 from rolodex.integrations.redis_budget import budget_for
+from rolodex.integrations.tokens import TokenKeeper
 from rolodex.integrations.transport import Caller, RetryPolicy, TokenSource
 from rolodex.keyring import KeyRing
 
@@ -33,13 +37,21 @@ class Runtime:
     def make(
         cls, settings: Settings, sessions: async_sessionmaker[AsyncSession], deployment_key: KeyRing
     ) -> Runtime:
-        """The runtime of a deployment: its budgets in Redis or the database."""
+        """The runtime of a deployment: its budgets in Redis or the database, its OAuth
+        tokens kept fresh."""
         return cls(
             settings=settings,
             sessions=sessions,
             deployment_key=deployment_key,
             budget=budget_for(sessions, settings.redis_url, settings.redis_prefix),
             policy=RetryPolicy.of(settings),
+            tokens=TokenKeeper(
+                sessions,
+                deployment_key,
+                allow_private=settings.webhooks_allow_private,
+                timeout=settings.integrations_timeout_seconds,
+                owner=f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}",
+            ),
         )
 
     def caller(self, client: httpx.AsyncClient) -> Caller:

@@ -14,6 +14,8 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from rolodex.integrations.connectors_registry import KINDS
 from rolodex.schemas import OutModel, WriteModel
+from rolodex.secret_fields import register as register_secret_fields
+from rolodex.secret_fields import secret_field
 from rolodex.validation import Bool, UtcDatetime, clean_text, not_blank
 from rolodex.webhooks.schemas import check_url
 
@@ -221,6 +223,20 @@ class ConnectionOut(OutModel):
             "webhook_url": value.webhook_url,
             "checked_at": value.checked_at,
         }
+
+
+class AuthorizationOut(BaseModel):
+    """Where to send the user to authorize the connection at the remote."""
+
+    object: Literal["connection_authorization"] = "connection_authorization"
+    authorize_url: str | None = secret_field(
+        "The remote's authorization URL, with a state bound to this connection and user, "
+        "usable once."
+    )
+    expires_at: datetime = Field(description="The authorization must be finished by then.")
+
+
+register_secret_fields(AuthorizationOut)
 
 
 class CheckResult(BaseModel):

@@ -27,6 +27,7 @@ from rolodex.events.outbox import NewEvent, origin_of
 from rolodex.integrations import credentials as sealed
 from rolodex.integrations.connector import Connector, OAuth2Auth
 from rolodex.integrations.connectors_registry import connector_of
+from rolodex.integrations.jobs import cancel_jobs, hold_jobs, resume_waiting
 from rolodex.integrations.kinds import CONNECTION
 from rolodex.integrations.models import (
     ACTIVE,
@@ -404,6 +405,8 @@ async def update_connection(
         connection.status, connection.status_reason = resumed.status, _reason_for(resumed)
     await session.flush()
     changes = changes_between(before, _public_state(connection))
+    if replaced and connection.status == ACTIVE:
+        await resume_waiting(session, connection.id)
     if replaced:
         record(
             session,
@@ -433,6 +436,7 @@ async def delete_connection(
     connection.status = DISABLED
     connection.secret_ciphertext = None
     await session.flush()
+    await cancel_jobs(session, connection.id)
     await announce(session, connection, "connection.deleted")
 
 
@@ -457,4 +461,32 @@ async def record_check(
         await announce(session, connection, "connection.failing", changes)
     elif changes:
         await announce(session, connection, "connection.updated", changes)
+    return connection
+
+
+STATUS_EVENTS = {NEEDS_AUTH: "connection.needs_auth", FAILING: "connection.failing"}
+
+
+async def change_status(
+    session: AsyncSession, connection_id: str, status: str, reason: str | None
+) -> Connection | None:
+    """Rolodex's own change of a connection's status (a refused refresh, a refused
+    credential), with its event — ``connection.needs_auth``, ``connection.failing``, or
+    ``connection.updated``; None when nothing changed (a deleted or disabled connection,
+    or the status it already has)."""
+    connection = await session.get(
+        Connection, connection_id, with_for_update=True, populate_existing=True
+    )
+    if connection is None or connection.deleted_at is not None or connection.status == DISABLED:
+        return None
+    if connection.status == status:
+        return None
+    before = _public_state(connection)
+    connection.status = status
+    connection.status_reason = reason[:500] if reason else None
+    await session.flush()
+    changes = changes_between(before, _public_state(connection))
+    if status == NEEDS_AUTH:
+        await hold_jobs(session, connection.id)
+    await announce(session, connection, STATUS_EVENTS.get(status, "connection.updated"), changes)
     return connection

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from cryptography.fernet import InvalidToken
+
+from rolodex.errors import Unprocessable
 from rolodex.integrations import credentials as sealed
 from rolodex.integrations.connector import Connector, RateLimit
 from rolodex.integrations.connectors_registry import connector_of
@@ -84,3 +87,14 @@ class Target:
         for secret in sorted(sealed.secret_values(self.credentials), key=len, reverse=True):
             text = text.replace(secret, MASK)
         return text
+
+
+def open_target(connection: Connection, deployment_key: KeyRing) -> Target:
+    """The connection ready to call, or 422 when its credentials cannot be opened."""
+    try:
+        return Target.of(connection, deployment_key)
+    except InvalidToken:
+        raise Unprocessable(
+            "The connection's credentials cannot be decrypted with this deployment's "
+            "ROLODEX_SECRET_KEY; send them again with PATCH"
+        ) from None

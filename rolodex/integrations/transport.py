@@ -189,16 +189,18 @@ class Caller:
         writes: bool = False,
         attempts: int | None = None,
         max_wait: float | None = None,
+        idempotency_key: str | None = None,
     ) -> Sent:
         """Send ``request`` (for ``operation``, as usage counts it) until it is answered
         with anything but a 429, a 5xx that may be retried or a dropped connection, or
         until the attempts run out. Raises :class:`RemoteFailure` when nothing answered,
         :class:`~rolodex.integrations.budget.Deferred` when the next attempt is further
-        away than ``max_wait``."""
+        away than ``max_wait``. ``idempotency_key``: the key of a write, the same for every
+        attempt (a job passes its own, so that its retries are one write too)."""
         limit = attempts or self.policy.attempts
         wait_limit = self.policy.max_wait_seconds if max_wait is None else max_wait
         keyed = writes and target.connector.idempotency_header is not None
-        key = f"rolodex-{uuid.uuid4()}" if keyed else None
+        key = (idempotency_key or f"rolodex-{uuid.uuid4()}") if keyed else None
         url = url_of(target, request.path)
         shown_url = target.mask(url)
         refreshed = False

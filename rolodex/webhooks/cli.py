@@ -1,4 +1,4 @@
-"""The `rolodex worker` command: webhook delivery outside the server."""
+"""The `rolodex worker` command: webhook delivery and integration jobs outside the server."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ def worker(
         int, typer.Option(min=1, max=64, help="Workers in this process, each with its own batch.")
     ] = 1,
 ) -> None:
-    """Deliver webhooks until stopped (SIGINT or SIGTERM). Run as many as you like."""
+    """Deliver webhooks and run integration jobs until stopped (SIGINT or SIGTERM). Run
+    as many as you like."""
+    from rolodex.integrations.running import job_worker
     from rolodex.webhooks.running import run_standalone
 
     settings = command_settings()
@@ -27,4 +29,7 @@ def worker(
             style="yellow",
         )
     key = command_key_ring(settings)
-    with_database(settings, lambda: asyncio.run(run_standalone(settings, key, concurrency)))
+    with_database(
+        settings,
+        lambda: asyncio.run(run_standalone(settings, key, concurrency, others=(job_worker,))),
+    )

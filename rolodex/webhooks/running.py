@@ -1,11 +1,13 @@
-"""Running delivery workers: inside `rolodex serve`, or on their own (`rolodex worker`)."""
+"""Running delivery workers: inside `rolodex serve`, or on their own (`rolodex worker`),
+beside any other workers the command hands in (integration jobs)."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
+from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,8 +39,25 @@ async def in_process_worker(
             await asyncio.wait_for(task, timeout=settings.webhooks_timeout_seconds + 5)
 
 
-async def run_standalone(settings: Settings, deployment_key: KeyRing, concurrency: int) -> None:
-    """Run ``concurrency`` workers in this process until SIGINT or SIGTERM."""
+class Runner(Protocol):
+    """Anything that works until told to stop."""
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until ``stop`` is set."""
+
+
+WorkerFactory = Callable[[async_sessionmaker[AsyncSession], Settings, KeyRing], Runner]
+"""Makes another kind of worker on the process's database."""
+
+
+async def run_standalone(
+    settings: Settings,
+    deployment_key: KeyRing,
+    concurrency: int,
+    others: Sequence[WorkerFactory] = (),
+) -> None:
+    """Run ``concurrency`` workers in this process until SIGINT or SIGTERM: delivery
+    workers, and as many of each kind ``others`` makes."""
     engine = make_engine(settings)
     sessions = make_sessionmaker(engine)
     async with engine.connect() as connection:  # fail now, in one line, if unreachable
@@ -48,7 +67,12 @@ async def run_standalone(settings: Settings, deployment_key: KeyRing, concurrenc
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        workers = [DeliveryWorker(sessions, settings, deployment_key) for _ in range(concurrency)]
+        workers: list[Runner] = [
+            DeliveryWorker(sessions, settings, deployment_key) for _ in range(concurrency)
+        ]
+        workers += [
+            make(sessions, settings, deployment_key) for make in others for _ in range(concurrency)
+        ]
         await asyncio.gather(*(worker.run(stop) for worker in workers))
     finally:
         await engine.dispose()

@@ -123,14 +123,15 @@ def make_every_secret(http: Any, base: str, tenant: Tenant) -> list[str]:
             f"{base}{API}/contacts", headers={"Authorization": f"Bearer {answer['access_token']}"}
         )
         assert used.status_code == 200, used.text
-    made += make_connection_secrets(call, base)
+    made += make_connection_secrets(http, call, base)
     return made
 
 
-def make_connection_secrets(call: Call, base: str) -> list[str]:
+def make_connection_secrets(http: Any, call: Call, base: str) -> list[str]:
     """Connections with known credentials (an API key, a pasted OAuth pair, a client
     secret, a webhook secret), made with and without an Idempotency-Key, one replaced,
-    and checked, so that the credentials are also sent and the attempts logged."""
+    and checked, so that the credentials are also sent and the attempts logged; and an
+    authorization begun and sent back, so that its state and code pass through too."""
     made: list[str] = []
 
     def fresh() -> str:
@@ -168,7 +169,31 @@ def make_connection_secrets(call: Call, base: str) -> list[str]:
     assert replaced.status_code == 200, replaced.text
     checked = call("POST", f"/connections/{ids[0]}/check")
     assert checked.status_code == 200 and checked.json()["data"]["ok"] is False, checked.text
-    shown = [call("GET", "/connections").text, replaced.text, checked.text]
+    oauth = call(
+        "POST",
+        "/connections",
+        json={
+            "kind": "rolodex",
+            "base_url": f"{base}{API}",
+            "oauth": {"client_id": "ocl_scan", "client_secret": fresh()},
+        },
+    )
+    assert oauth.status_code == 201, oauth.text
+    key = f"conn-{uuid.uuid4()}"
+    started = call(
+        "POST", f"/connections/{oauth.json()['data']['id']}/authorize", idempotency_key=key
+    )
+    assert started.status_code == 200, started.text
+    replay = call(
+        "POST", f"/connections/{oauth.json()['data']['id']}/authorize", idempotency_key=key
+    )
+    assert replay.json()["data"]["authorize_url"] is None
+    state = httpx.URL(started.json()["data"]["authorize_url"]).params["state"]
+    code = fresh()
+    made.append(state)
+    back = http.get(f"{base}/integrations/oauth/callback", params={"code": code, "state": state})
+    assert back.status_code == 400, back.text  # no such client at the remote: not connected
+    shown = [call("GET", "/connections").text, replaced.text, checked.text, replay.text]
     shown += [call("GET", f"/connections/{i}").text for i in ids]
     shown += [call("GET", f"/connections/{i}/usage").text for i in ids]
     assert not [value for value in made if any(value in text for text in shown)]
@@ -259,8 +284,9 @@ def test_no_secret_is_stored_logged_or_sent_in_plain_text(
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="sqlalchemy.engine")
     made = make_every_secret(client, BASE, tenant)
-    # password, key; 4 kinds made twice; 3; 2 token pairs; 6 connection credentials
-    assert len(made) == 23
+    # password, key; 4 kinds made twice; 3; 2 token pairs; 7 connection credentials, an
+    # authorization's state and code
+    assert len(made) == 26
     log = "\n".join(f"{record.getMessage()} {record.exc_text or ''}" for record in caplog.records)
     assert "INSERT INTO idempotency_keys" in log  # the scan saw the statements
     _assert_nowhere(
@@ -340,3 +366,7 @@ def test_log_records_are_masked_whatever_their_logger(
     assert secret not in shown
     assert shown.count("rdx_k_[redacted]") == 2
     assert redact_text(f"x whsec_{'Zz9+' * 8} y") == "x whsec_[redacted] y"
+    line = '"GET /integrations/oauth/callback?code=c0de&state=st4te&x=1 HTTP/1.1" 200'
+    assert redact_text(line) == (
+        '"GET /integrations/oauth/callback?code=[redacted]&state=[redacted]&x=1 HTTP/1.1" 200'
+    )

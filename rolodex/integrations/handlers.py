@@ -1,0 +1,16 @@
+"""The kinds of integration jobs and their handlers.
+
+A new kind of work (a sync run) adds its handler here: the workers claim jobs of every
+kind listed, and only those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from rolodex.integrations.operations import OPERATION_JOB, run_operation
+from rolodex.integrations.worker import JobHandler
+
+HANDLERS: Mapping[str, JobHandler] = MappingProxyType({OPERATION_JOB: run_operation})
+"""Every kind of job by name."""
