@@ -174,6 +174,12 @@ def _keys() -> Any:
     return group_of(key_app, "key")
 
 
+def _connections() -> Any:
+    from rolodex.integrations.cli import connection_app
+
+    return group_of(connection_app, "connection")
+
+
 def _worker() -> Any:
     from rolodex.webhooks.cli import worker
 
@@ -206,11 +212,17 @@ def _contacts() -> Any:
 LAZY = [
     Lazy(
         "worker",
-        "Deliver webhooks until stopped (SIGINT or SIGTERM). Run as many as you like.",
+        "Deliver webhooks and run integration jobs until stopped (SIGINT or SIGTERM). Run "
+        "as many as you like.",
         _worker,
     ),
     Lazy("key", "Create, list and revoke API keys.", _keys),
     Lazy("oauth-client", "Register, list and delete OAuth clients.", _oauth_clients),
+    Lazy(
+        "connection",
+        "Create, list, check and delete connections to other systems.",
+        _connections,
+    ),
     Lazy("contacts", CONTACTS_HELP, _contacts),
     Lazy(
         "import",
@@ -232,6 +244,7 @@ ORDER = [
     "key",
     "rekey",
     "oauth-client",
+    "connection",
     "contacts",
     "import",
     "export",
