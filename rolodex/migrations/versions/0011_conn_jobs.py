@@ -1,7 +1,7 @@
 """Integration jobs claimed by workers, named leases, and OAuth authorizations under way
 
-Revision ID: 0010_conn
-Revises: 0009_conn
+Revision ID: 0011_conn
+Revises: 0010_moco
 Create Date: 2026-12-03 09:00:00
 
 ``integration_jobs`` is the work of connections (and later of syncs), leased to workers
@@ -18,8 +18,8 @@ from alembic import op
 
 import rolodex.db
 
-revision = "0010_conn"
-down_revision = "0009_conn"
+revision = "0011_conn"
+down_revision = "0010_moco"
 branch_labels = None
 depends_on = None
 
