@@ -382,6 +382,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("DELETE", "/connections/{connection_id}"): NO_BODY,
     # a remote that never resolves: the check fails fast and marks the connection failing
     ("POST", "/connections/{connection_id}/check"): NO_BODY,
+    # on the OAuth connection of make_records: a state is made, no remote is called
+    ("POST", "/connections/{connection_id}/authorize"): NO_BODY,
 }
 
 
@@ -442,6 +444,13 @@ def make_records(tenant) -> dict[str, str]:
         "credentials": {"api_key": "remote-key"},
     }
     ids["connection_id"] = created(tenant.post("/connections", json=remote))["id"]
+    oauth = {
+        "kind": "highlevel",
+        "base_url": "https://remote.invalid",
+        "location_id": "loc_walk",
+        "oauth": {"client_id": "walk-client", "client_secret": "walk-secret"},
+    }
+    ids["oauth_connection_id"] = created(tenant.post("/connections", json=oauth))["id"]
     return ids
 
 
@@ -469,6 +478,8 @@ def test_every_mutating_route_writes_audit_rows_under_its_request_id(client, ten
         if (method, path) not in BODIES:
             pytest.fail(f"the audit route walk does not know how to call {method} {path}")
         ids = make_records(tenant)
+        if path.endswith("/authorize"):  # only an OAuth connection is authorized
+            ids["connection_id"] = ids["oauth_connection_id"]
         names = re.findall(r"{(\w+)}", path)
         for name in names:
             if name not in ids:
