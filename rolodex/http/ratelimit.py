@@ -261,7 +261,7 @@ def limiter_of(request: Request) -> RateLimiter:
 async def enforce_rate_limit(
     request: Request,
     context: RequestContext,
-    draw: Callable[[Usage], dict[str, str]] = Usage.headers,
+    draw: Callable[[Usage], dict[str, str]],
 ) -> None:
     """Count the request against its credential's budget; raise ``RateLimited`` past it.
 

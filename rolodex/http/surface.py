@@ -46,11 +46,6 @@ NATIVE_SECURITY_SCHEMES: dict[str, Any] = {
 }
 
 
-def native_rate_headers(usage: Usage) -> dict[str, str]:
-    """The native API's rate-limit headers (``X-RateLimit-*`` and the IETF draft's)."""
-    return usage.headers()
-
-
 def no_check(request: Request) -> None:
     """Accept every request (the native API needs no header beyond the credential)."""
 
@@ -64,8 +59,9 @@ class Surface:
     prefix: str
     """Where its routes are mounted; errors outside a route under it are drawn by it too."""
     render_error: ErrorRenderer = render_native
-    rate_headers: Callable[[Usage], dict[str, str]] = native_rate_headers
-    """The headers that tell a client its rate limit, from the request's count."""
+    rate_headers: Callable[[Usage], dict[str, str]] = Usage.headers
+    """The headers that tell a client its rate limit, from the request's count (the
+    native API's ``X-RateLimit-*`` and the IETF draft's by default)."""
     check_request: Callable[[Request], None] = no_check
     """Runs first on every request of the surface; raises to refuse it."""
     title: str = "Rolodex API"
