@@ -61,8 +61,13 @@ def test_two_workers_share_one_budget_and_get_no_429(
     redis = {"redis_url": REDIS_URL, "redis_prefix": prefix} if store == "redis" else {}
     jobs = [enqueue(ours, made["id"], "contacts.list", {"per_page": 1}) for _ in range(JOBS)]
     try:
-        # 10 % headroom: a loaded test machine may wake a worker late
-        with workers(2, batch=10, integrations_budget_headroom=0.1, **redis):
+        # 50 % headroom. A worker woken late sends its slot's request late, and the
+        # remote's window then holds (window + lateness) / interval requests: at 10 %
+        # a 0.6 s stall of a loaded CI machine (seen) already makes a 21st. At 50 % it
+        # takes a 2.3 s stall, while two workers pacing on their own budgets (the fault
+        # this test is for) would still send 26 per window and be refused. How close to
+        # the limit the shared budget runs is benchmarks/connection_budget.py's figure.
+        with workers(2, batch=10, integrations_budget_headroom=0.5, **redis):
             done = wait_for_jobs(ours, jobs, timeout=180)
     finally:
         if store == "redis":
