@@ -38,6 +38,7 @@ from rolodex.http.ratelimit import RateLimiter
 from rolodex.http.surface import NATIVE, mount, native_routes
 from rolodex.idempotency.service import expired_keys_cleanup
 from rolodex.integrations.callback_routes import router as oauth_callback
+from rolodex.integrations.changes.routes import router as remote_changes
 from rolodex.integrations.routes import router as connections
 from rolodex.integrations.running import in_process_jobs
 from rolodex.integrations.runtime import Runtime
@@ -84,6 +85,7 @@ def api_routes() -> APIRouter:
         webhooks,
         oauth_clients,
         connections,
+        remote_changes,
     ):
         api.include_router(router)
     return api

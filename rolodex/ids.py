@@ -28,6 +28,7 @@ PREFIXES = {
     "connection": "con",
     "integration_job": "job",
     "connection_oauth_state": "cos",
+    "remote_change": "rch",
 }
 
 _BODY = re.compile(r"^[0-9a-hjkmnp-tv-z]{26}$")

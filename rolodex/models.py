@@ -10,6 +10,7 @@ from rolodex.deployment_keys.models import DeploymentKey
 from rolodex.dialects.numbers import RecordNumber
 from rolodex.events.models import Event, EventSequence
 from rolodex.idempotency.models import IdempotencyRecord
+from rolodex.integrations.changes.models import ChangeConsumer, ChangeStream, RemoteChange
 from rolodex.integrations.models import (
     Connection,
     ConnectionBudget,
@@ -30,6 +31,8 @@ __all__ = [
     "Appointment",
     "AuditEntry",
     "Base",
+    "ChangeConsumer",
+    "ChangeStream",
     "Company",
     "Connection",
     "ConnectionBudget",
@@ -47,6 +50,7 @@ __all__ = [
     "OAuthCode",
     "OAuthToken",
     "RecordNumber",
+    "RemoteChange",
     "Tag",
     "Task",
     "User",
