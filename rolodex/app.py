@@ -48,6 +48,7 @@ from rolodex.oauth.bearer import ACCESS_TOKEN_PREFIX, authenticate_access_token
 from rolodex.oauth.client_routes import router as oauth_clients
 from rolodex.oauth.protocol_routes import router as oauth
 from rolodex.oauth.scopes import scopes_of
+from rolodex.runs.routes import router as runs
 from rolodex.secret_fields import install_log_redaction
 from rolodex.tags.routes import router as tags
 from rolodex.tasks.routes import router as tasks
@@ -86,6 +87,7 @@ def api_routes() -> APIRouter:
         oauth_clients,
         connections,
         remote_changes,
+        runs,
     ):
         api.include_router(router)
     return api

@@ -186,6 +186,12 @@ class Settings(BaseSettings):
         le=1,
         description="How much slower than a connection's rate limit its requests are spaced.",
     )
+    runs_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="Days a finished integration run is kept."
+    )
+    runs_prune_seconds: float = Field(
+        default=3600, ge=0, description="How often a worker deletes expired runs; 0: never."
+    )
     public_url: str | None = Field(
         default=None,
         description="The server's external URL (the OAuth issuer); unset: the request's own.",

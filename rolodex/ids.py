@@ -29,6 +29,8 @@ PREFIXES = {
     "integration_job": "job",
     "connection_oauth_state": "cos",
     "remote_change": "rch",
+    "run": "run",
+    "flow": "flw",
 }
 
 _BODY = re.compile(r"^[0-9a-hjkmnp-tv-z]{26}$")

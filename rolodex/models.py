@@ -21,6 +21,7 @@ from rolodex.integrations.models import (
 )
 from rolodex.notes.models import Note
 from rolodex.oauth.models import OAuthClient, OAuthCode, OAuthToken
+from rolodex.runs.models import Run
 from rolodex.tags.models import Tag, company_tags, contact_tags
 from rolodex.tasks.models import Task
 from rolodex.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -51,6 +52,7 @@ __all__ = [
     "OAuthToken",
     "RecordNumber",
     "RemoteChange",
+    "Run",
     "Tag",
     "Task",
     "User",

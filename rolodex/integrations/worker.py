@@ -28,6 +28,7 @@ from rolodex.integrations.models import IntegrationJob
 from rolodex.integrations.runtime import Runtime
 from rolodex.integrations.tokens import NeedsAuth
 from rolodex.integrations.transport import Caller, RemoteFailure, remote_client
+from rolodex.runs.service import prune_runs
 
 log = logging.getLogger("rolodex.integrations")
 
@@ -88,6 +89,7 @@ class JobWorker:
         in_flight: set[asyncio.Task[None]] = set()
         stopping = asyncio.create_task(stop.wait())
         heartbeat = asyncio.create_task(self._heartbeat(stop))
+        pruning = asyncio.create_task(self._prune(stop))
         kinds = tuple(self.handlers)
         async with remote_client(settings, max_connections=self.batch * 2) as client:
             context = JobContext(self.runtime, self.runtime.caller(client), self.name)
@@ -114,9 +116,10 @@ class JobWorker:
                 stopping.cancel()
                 if in_flight:
                     await asyncio.gather(*in_flight, return_exceptions=True)
-                heartbeat.cancel()
-                with suppress(asyncio.CancelledError):
-                    await heartbeat
+                for chore in (heartbeat, pruning):
+                    chore.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await chore
         log.info("integration worker %s stopped", self.name)
 
     async def _run(self, context: JobContext, job: Claimed) -> None:
@@ -147,3 +150,19 @@ class JobWorker:
                     )
             except Exception:
                 log.exception("integration worker %s: extending leases failed", self.name)
+
+    async def _prune(self, stop: asyncio.Event) -> None:
+        """Forget runs past their retention (``ROLODEX_RUNS_RETENTION_DAYS``), at start and
+        every ``ROLODEX_RUNS_PRUNE_SECONDS``; every worker may, deleting is idempotent."""
+        every = self.runtime.settings.runs_prune_seconds
+        if every <= 0:
+            return
+        while not stop.is_set():
+            try:
+                pruned = await prune_runs(self.runtime.sessions, self.runtime.settings)
+                if pruned:
+                    log.info("integration worker %s: %d expired runs deleted", self.name, pruned)
+            except Exception:
+                log.exception("integration worker %s: deleting expired runs failed", self.name)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every)

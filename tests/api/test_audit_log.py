@@ -384,6 +384,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/connections/{connection_id}/check"): NO_BODY,
     # on the OAuth connection of make_records: a state is made, no remote is called
     ("POST", "/connections/{connection_id}/authorize"): NO_BODY,
+    # a finished run of make_records: queued again as a new run
+    ("POST", "/runs/{run_id}/retry"): NO_BODY,
 }
 
 
@@ -451,7 +453,16 @@ def make_records(tenant) -> dict[str, str]:
         "oauth": {"client_id": "walk-client", "client_secret": "walk-secret"},
     }
     ids["oauth_connection_id"] = created(tenant.post("/connections", json=oauth))["id"]
+    ids["run_id"] = tenant.run(_failed_run, tenant.account_id)
     return ids
+
+
+async def _failed_run(session: Any, account_id: str) -> str:
+    from rolodex.runs.service import finish_run, start_run
+
+    run = await start_run(session, account_id, "flow", job_kind="flow", job_input={})
+    await finish_run(session, run, "failed", error="walked")
+    return str(run.id)
 
 
 async def _mark_dead(session: Any, delivery_id: str) -> None:

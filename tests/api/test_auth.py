@@ -26,6 +26,8 @@ FAKE_IDS = {
     "delivery_id": "whd_01jd6w3q0000000000000000aa",
     "event_id": "evt_01jd6w3q0000000000000000aa",
     "connection_id": "con_01jd6w3q0000000000000000aa",
+    "run_id": "run_01jd6w3q0000000000000000aa",
+    "flow_id": "flw_01jd6w3q0000000000000000aa",
 }
 
 

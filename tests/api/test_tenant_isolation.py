@@ -132,6 +132,7 @@ def foreign_ids(make_tenant) -> dict[str, str]:
     ).json()["data"]
     event = other.get("/events").json()["data"][0]
     entry = other.get("/audit-log").json()["data"][0]
+    run_id = other.run(_finished_run, other.account_id)
     return {
         "aud": entry["id"],
         "cmp": company["id"],
@@ -147,7 +148,18 @@ def foreign_ids(make_tenant) -> dict[str, str]:
         "whk": endpoint["id"],
         "whd": delivery["id"],
         "con": connection["id"],
+        "run": run_id,
     }
+
+
+async def _finished_run(session, account_id: str) -> str:
+    """A failed flow run of the account, as the runs service records one (no route makes
+    runs: syncs, flows and operations do)."""
+    from rolodex.runs.service import finish_run, start_run
+
+    run = await start_run(session, account_id, "flow", job_kind="flow", job_input={})
+    await finish_run(session, run, "failed", error="walked")
+    return str(run.id)
 
 
 def test_the_walk_has_a_foreign_record_of_every_kind(foreign_ids) -> None:

@@ -1,0 +1,1 @@
+"""Runs: what one sync, flow or operation run did, step by step (``/runs``)."""
