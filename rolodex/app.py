@@ -38,6 +38,7 @@ from rolodex.http.ratelimit import RateLimiter
 from rolodex.http.surface import NATIVE, mount, native_routes
 from rolodex.idempotency.service import expired_keys_cleanup
 from rolodex.integrations.callback_routes import router as oauth_callback
+from rolodex.integrations.changes.hook_routes import router as remote_hooks
 from rolodex.integrations.changes.routes import router as remote_changes
 from rolodex.integrations.routes import router as connections
 from rolodex.integrations.running import in_process_jobs
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(oauth)
     app.include_router(oauth_callback)
+    app.include_router(remote_hooks)
     app.include_router(health)
 
     install_error_handlers(app)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.fernet import InvalidToken
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +23,7 @@ from rolodex.accounts.service import is_manager
 from rolodex.audit.capture import context_of, json_safe, record
 from rolodex.config import Settings
 from rolodex.db import utcnow
-from rolodex.errors import Forbidden, ValidationFailed
+from rolodex.errors import Forbidden, Unprocessable, ValidationFailed
 from rolodex.events.outbox import NewEvent, origin_of
 from rolodex.integrations import credentials as sealed
 from rolodex.integrations.connector import Connector, OAuth2Auth
@@ -335,6 +336,31 @@ def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, 
     }
 
 
+def _only_webhook_secret(body: ConnectionPatch) -> bool:
+    """Whether a patch's credentials are a ``webhook_secret`` alone (and no ``oauth``):
+    that replaces the webhook secret and keeps every other credential."""
+    given = body.credentials
+    if given is None or body.oauth is not None:
+        return False
+    named = {name for name in given.model_fields_set if getattr(given, name) is not None}
+    return named == {"webhook_secret"}
+
+
+def _replace_webhook_secret(
+    connection: Connection, secret: str | None, deployment_key: KeyRing
+) -> None:
+    try:
+        kept = sealed.unseal(connection.secret_ciphertext, deployment_key)
+    except InvalidToken:
+        raise Unprocessable(
+            "The connection's credentials cannot be decrypted with this deployment's key; "
+            "send all of them again, the webhook secret with them"
+        ) from None
+    kept["webhook_secret"] = secret
+    connection.secret_ciphertext = sealed.seal(kept, deployment_key)
+    connection.credential_fields = sealed.names_of(kept)
+
+
 async def update_connection(
     session: AsyncSession,
     principal: Principal,
@@ -364,7 +390,10 @@ async def update_connection(
                 "can change only with the credentials sent again in the same request: "
                 "stored credentials are never sent to a host they were not given for",
             )
-    replaced = body.credentials is not None or body.oauth is not None
+    hook_secret = _only_webhook_secret(body) and base_url == connection.base_url
+    replaced = (body.credentials is not None or body.oauth is not None) and not hook_secret
+    if hook_secret and body.credentials is not None:
+        _replace_webhook_secret(connection, body.credentials.webhook_secret, deployment_key)
     if replaced:
         kept = sealed.unseal(connection.secret_ciphertext, deployment_key)
         plan = plan_auth(
@@ -407,6 +436,15 @@ async def update_connection(
     changes = changes_between(before, _public_state(connection))
     if replaced and connection.status == ACTIVE:
         await resume_waiting(session, connection.id)
+    if hook_secret:
+        record(
+            session,
+            "connection.webhook_secret_replaced",
+            CONNECTION.name,
+            connection.id,
+            {"webhook_secret": [MASK, MASK]},
+        )
+        changes["webhook_secret"] = [MASK, MASK]
     if replaced:
         record(
             session,

@@ -16,7 +16,7 @@ Consumers (syncs) read with :func:`changes_after` and keep their place with
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,7 +51,10 @@ class NewChange:
     source: str
     payload: Any = None
     event: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    occurrence: str | None = None
+    """The remote's id of the event, when the record carries no ``updated_at`` of its own
+    (a HighLevel task completed): the change is then identified by it instead, so a
+    redelivery of the same event is still one change."""
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -62,11 +65,22 @@ class NewChange:
             raise ValueError("remote_updated_at must carry its time zone")
 
 
-def dedup_key(remote_type: str, remote_id: str, updated_at: datetime, action: str) -> str:
-    """A change's identity: type, id, ``updated_at`` to the microsecond (UTC) and whether
-    the record is deleted. ``created`` and ``updated`` are one (a poll cannot always tell
-    them apart); a delete at the same moment as the last update is a change of its own."""
-    moment = updated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def dedup_key(
+    remote_type: str,
+    remote_id: str,
+    updated_at: datetime,
+    action: str,
+    occurrence: str | None = None,
+) -> str:
+    """A change's identity: type, id, ``updated_at`` to the microsecond (UTC) — or the
+    remote's event id, when the record has no ``updated_at`` — and whether the record is
+    deleted. ``created`` and ``updated`` are one (a poll cannot always tell them apart); a
+    delete at the same moment as the last update is a change of its own."""
+    moment = (
+        f"event:{occurrence}"
+        if occurrence
+        else updated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    )
     presence = "deleted" if action == DELETED else "live"
     return f"{remote_type}|{remote_id}|{moment}|{presence}"[:300]
 
@@ -152,7 +166,8 @@ async def record_changes(
     if not changes:
         return []
     keyed = [
-        (dedup_key(c.remote_type, c.remote_id, c.remote_updated_at, c.action), c) for c in changes
+        (dedup_key(c.remote_type, c.remote_id, c.remote_updated_at, c.action, c.occurrence), c)
+        for c in changes
     ]
     known = await _known(session, connection_id, [key for key, _ in keyed])
     fresh: list[tuple[str, NewChange]] = []
