@@ -51,6 +51,8 @@ from rolodex.oauth.protocol_routes import router as oauth
 from rolodex.oauth.scopes import scopes_of
 from rolodex.runs.routes import router as runs
 from rolodex.secret_fields import install_log_redaction
+from rolodex.syncs.routes import links_router as links
+from rolodex.syncs.routes import router as syncs
 from rolodex.tags.routes import router as tags
 from rolodex.tasks.routes import router as tasks
 from rolodex.webhooks.fanout import enqueue_deliveries
@@ -89,6 +91,8 @@ def api_routes() -> APIRouter:
         connections,
         remote_changes,
         runs,
+        syncs,
+        links,
     ):
         api.include_router(router)
     return api

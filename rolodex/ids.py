@@ -31,6 +31,9 @@ PREFIXES = {
     "remote_change": "rch",
     "run": "run",
     "flow": "flw",
+    "sync": "syn",
+    "link": "lnk",
+    "sync_write": "swr",
 }
 
 _BODY = re.compile(r"^[0-9a-hjkmnp-tv-z]{26}$")

@@ -22,6 +22,7 @@ from rolodex.integrations.models import (
 from rolodex.notes.models import Note
 from rolodex.oauth.models import OAuthClient, OAuthCode, OAuthToken
 from rolodex.runs.models import Run
+from rolodex.syncs.models import Link, Sync, SyncWrite
 from rolodex.tags.models import Tag, company_tags, contact_tags
 from rolodex.tasks.models import Task
 from rolodex.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -46,6 +47,7 @@ __all__ = [
     "IdempotencyRecord",
     "IntegrationJob",
     "IntegrationLease",
+    "Link",
     "Note",
     "OAuthClient",
     "OAuthCode",
@@ -53,6 +55,8 @@ __all__ = [
     "RecordNumber",
     "RemoteChange",
     "Run",
+    "Sync",
+    "SyncWrite",
     "Tag",
     "Task",
     "User",

@@ -8,8 +8,15 @@ from types import MappingProxyType
 from rolodex.integrations.kinds import INTEGRATION_KINDS
 from rolodex.kinds import DOMAIN_KINDS, ResourceKind
 from rolodex.runs.kinds import RUN
+from rolodex.syncs.kinds import SYNC_KINDS
 from rolodex.webhooks.kinds import WEBHOOK_KINDS
 
-KINDS: tuple[ResourceKind, ...] = (*DOMAIN_KINDS, *WEBHOOK_KINDS, *INTEGRATION_KINDS, RUN)
+KINDS: tuple[ResourceKind, ...] = (
+    *DOMAIN_KINDS,
+    *WEBHOOK_KINDS,
+    *INTEGRATION_KINDS,
+    RUN,
+    *SYNC_KINDS,
+)
 BY_NAME: Mapping[str, ResourceKind] = MappingProxyType({kind.name: kind for kind in KINDS})
 BY_PREFIX: Mapping[str, ResourceKind] = MappingProxyType({kind.prefix: kind for kind in KINDS})

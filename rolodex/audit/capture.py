@@ -59,6 +59,8 @@ _NOT_AUDITED = frozenset(
         "oauth_token",
         "integration_job",
         "connection_oauth_state",
+        "link",
+        "sync_write",
     }
 )
 RESOURCE_TYPES = {prefix: name for name, prefix in PREFIXES.items() if name not in _NOT_AUDITED}

@@ -1,0 +1,106 @@
+"""The sync and link routes: create, read, change, delete, run (queued), and links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from rolodex.syncs.models import Link
+from tests.conftest import Tenant
+from tests.integrations.conftest import connect
+
+
+def _connection(tenant: Tenant) -> str:
+    made = connect(tenant, base_url="https://peer.example.com/api/v1", credentials={"api_key": "k"})
+    return str(made["id"])
+
+
+def test_a_sync_is_created_with_its_connectors_mapping_and_changed(tenant: Tenant) -> None:
+    con = _connection(tenant)
+    made = tenant.post("/syncs", json={"connection_id": con, "object": "contacts"})
+    assert made.status_code == 201, made.text
+    sync = made.json()["data"]
+    assert sync["object"] == "sync" and sync["record_type"] == "contacts"
+    assert sync["direction"] == "both" and sync["conflict"] == "newest_wins"
+    assert sync["deletes"] == "propagate" and sync["poll_seconds"] == 300
+    assert sync["mapping"]["email"] == "email" and "company_id" not in sync["mapping"]
+    assert made.headers["Location"].endswith(f"/syncs/{sync['id']}")
+
+    patched = tenant.patch(
+        f"/syncs/{sync['id']}",
+        json={"mapping": {"email": "email", "first_name": "first_name"}, "enabled": False},
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["data"]["mapping"] == {"email": "email", "first_name": "first_name"}
+    assert patched.json()["data"]["enabled"] is False
+    listed = tenant.get("/syncs", params={"connection_id": con}).json()
+    assert [s["id"] for s in listed["data"]] == [sync["id"]]
+    assert tenant.delete(f"/syncs/{sync['id']}").status_code == 200
+    assert tenant.get(f"/syncs/{sync['id']}").status_code == 404
+
+
+def test_what_a_sync_cannot_be_is_refused_with_a_detail_each(tenant: Tenant) -> None:
+    con = _connection(tenant)
+    cases: list[tuple[dict[str, Any], str]] = [
+        (
+            {"connection_id": "con_01jd6w3q0000000000000000aa", "object": "contacts"},
+            "connection_id",
+        ),
+        ({"connection_id": con, "object": "deals"}, "object"),
+        ({"connection_id": con, "object": "contacts", "direction": "sideways"}, "direction"),
+        (
+            {"connection_id": con, "object": "contacts", "mapping": {"owner_id": "x"}},
+            "mapping.owner_id",
+        ),
+        ({"connection_id": con, "object": "contacts", "mapping": {"email": 3}}, "mapping.email"),
+        ({"connection_id": con, "object": "contacts", "filter": "tags[?"}, "filter"),
+        ({"connection_id": con, "object": "contacts", "poll_seconds": 1}, "poll_seconds"),
+    ]
+    for body, field in cases:
+        answer = tenant.post("/syncs", json=body)
+        assert answer.status_code == 400, (body, answer.text)
+        fields = [d["field"] for d in answer.json()["error"]["details"]]
+        assert any(f == field or f.startswith(field) for f in fields), (body, fields)
+
+
+def test_a_run_is_queued_and_listed(tenant: Tenant) -> None:
+    con = _connection(tenant)
+    sync = tenant.post("/syncs", json={"connection_id": con, "object": "companies"}).json()["data"]
+    answer = tenant.post(f"/syncs/{sync['id']}/run", json={"dry_run": True, "full": True})
+    assert answer.status_code == 202, answer.text
+    run = answer.json()["data"]
+    assert run["object"] == "run" and run["kind"] == "sync" and run["status"] == "queued"
+    assert run["dry_run"] is True and run["full"] is True and run["sync_id"] == sync["id"]
+    runs = tenant.get(f"/syncs/{sync['id']}/runs").json()
+    assert [r["id"] for r in runs["data"]] == [run["id"]] and runs["meta"]["total"] == 1
+    assert tenant.post(f"/syncs/{sync['id']}/run", json={"fast": True}).status_code == 400
+
+
+def test_links_are_listed_by_connection_record_and_remote_id(tenant: Tenant) -> None:
+    con = _connection(tenant)
+    contact = tenant.post("/contacts", json={"first_name": "Linked"}).json()["data"]
+
+    async def make(session: Any) -> None:
+        session.add(
+            Link(
+                id="lnk_01jd6w3q0000000000000000aa",
+                account_id=tenant.account_id,
+                connection_id=con,
+                record_type="contacts",
+                record_id=contact["id"],
+                remote_type="contacts",
+                remote_id="remote-1",
+            )
+        )
+
+    tenant.run(make)
+    for params in ({"connection_id": con}, {"record_id": contact["id"]}, {"remote_id": "remote-1"}):
+        found = tenant.get("/links", params=params).json()["data"]
+        assert [link["remote_id"] for link in found] == ["remote-1"], params
+    assert tenant.get("/links", params={"remote_id": "other"}).json()["data"] == []
+
+    async def count(session: Any) -> int:
+        return len(list(await session.scalars(select(Link))))
+
+    assert tenant.run(count) >= 1
