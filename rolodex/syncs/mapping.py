@@ -19,7 +19,7 @@ from typing import Any
 import jmespath
 from jmespath.exceptions import JMESPathError
 
-from rolodex.errors import ValidationFailed
+from rolodex.errors import Detail, ValidationFailed
 
 OBJECTS = ("contacts", "companies", "tasks", "notes")
 
@@ -125,7 +125,7 @@ def default_mapping(connector: str, obj: str) -> dict[str, str]:
 def check_mapping(obj: str, mapping: Mapping[str, Any]) -> dict[str, str]:
     """A mapping given by a client, checked: 400 with a detail per problem."""
     allowed = FIELDS[obj]
-    problems: list[dict[str, str]] = []
+    problems: list[Detail] = []
     if not mapping:
         problems.append({"field": "mapping", "message": "maps no field"})
     for name, remote in mapping.items():

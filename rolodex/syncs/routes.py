@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
+from rolodex.audit.capture import record
 from rolodex.config import Settings
 from rolodex.http.envelope import (
     DataEnvelope,
@@ -141,6 +142,13 @@ async def run_sync(
         dry_run=given.dry_run,
         full=given.full,
         trigger={"kind": "manual", "user_id": principal.user_id},
+    )
+    record(
+        session,
+        "sync.run_requested",
+        SYNC.name,
+        sync.id,
+        {"run_id": [None, job.id], "dry_run": [None, given.dry_run], "full": [None, given.full]},
     )
     shown = SyncRunOut.model_validate(shown_run(job)).model_dump(mode="json")
     return JsonResponse({"data": shown}, status_code=202)

@@ -45,7 +45,7 @@ async def queue_run(
     """Queue a run of a sync; the job. ``coalesce``: a run already queued (not dry, not
     full) is answered instead of a second one — what changes and polls ask for."""
     if coalesce:
-        waiting = await session.scalar(
+        waiting: IntegrationJob | None = await session.scalar(
             runs_of(sync).where(IntegrationJob.status == QUEUED).limit(1)
         )
         if waiting is not None and not waiting.input.get("dry_run"):

@@ -147,8 +147,6 @@ class LinkOut(OutModel):
     remote_id: str
     synced_at: datetime
     record_hash: str | None = Field(description="SHA-256 of the mapped fields Rolodex last held.")
-    remote_hash: str | None = Field(
-        description="SHA-256 of what the remote last held (mapped)."
-    )
+    remote_hash: str | None = Field(description="SHA-256 of what the remote last held (mapped).")
     record_deleted: bool
     remote_deleted: bool

@@ -386,6 +386,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/connections/{connection_id}/authorize"): NO_BODY,
     # a finished run of make_records: queued again as a new run
     ("POST", "/runs/{run_id}/retry"): NO_BODY,
+    # the walk puts in the connection of make_records
+    ("POST", "/syncs"): {"object": "contacts"},
+    ("PATCH", "/syncs/{sync_id}"): {"conflict": "rolodex_wins"},
+    ("DELETE", "/syncs/{sync_id}"): NO_BODY,
+    ("POST", "/syncs/{sync_id}/run"): {"dry_run": True},
 }
 
 
@@ -454,6 +459,8 @@ def make_records(tenant) -> dict[str, str]:
     }
     ids["oauth_connection_id"] = created(tenant.post("/connections", json=oauth))["id"]
     ids["run_id"] = tenant.run(_failed_run, tenant.account_id)
+    sync = {"connection_id": ids["connection_id"], "object": "contacts"}
+    ids["sync_id"] = created(tenant.post("/syncs", json=sync))["id"]
     return ids
 
 
@@ -501,6 +508,8 @@ def test_every_mutating_route_writes_audit_rows_under_its_request_id(client, ten
         body = BODIES[(method, path)]
         if body is not NO_BODY and path in ("/tags", "/tags/{tag_id}") and "name" in body:
             body = {**body, "name": f"{body['name']}-{secrets.token_hex(3)}"}
+        if body is not NO_BODY and path == "/syncs":
+            body = {**body, "connection_id": ids["connection_id"]}
         if body is not NO_BODY and path == "/users":
             body = {**body, "email": f"walked-{secrets.token_hex(4)}@example.com"}
         rid = request_id()

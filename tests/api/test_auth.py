@@ -28,6 +28,7 @@ FAKE_IDS = {
     "connection_id": "con_01jd6w3q0000000000000000aa",
     "run_id": "run_01jd6w3q0000000000000000aa",
     "flow_id": "flw_01jd6w3q0000000000000000aa",
+    "sync_id": "syn_01jd6w3q0000000000000000aa",
 }
 
 

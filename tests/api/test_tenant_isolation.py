@@ -18,6 +18,8 @@ import pytest
 from rolodex.kinds import API_PREFIX
 from rolodex.oauth.scopes import flat_routes
 from rolodex.registry import BY_PREFIX, KINDS
+from rolodex.syncs.kinds import LINK
+from rolodex.syncs.models import Link
 from tests.conftest import API
 from tests.oauth.helpers import register
 
@@ -130,6 +132,10 @@ def foreign_ids(make_tenant) -> dict[str, str]:
             "credentials": {"api_key": "other-key"},
         },
     ).json()["data"]
+    sync = other.post(
+        "/syncs", json={"connection_id": connection["id"], "object": "contacts"}
+    ).json()["data"]
+    link = make_link(other, connection["id"], contact["id"], sync["id"])
     event = other.get("/events").json()["data"][0]
     entry = other.get("/audit-log").json()["data"][0]
     run_id = other.run(_finished_run, other.account_id)
@@ -149,6 +155,8 @@ def foreign_ids(make_tenant) -> dict[str, str]:
         "whd": delivery["id"],
         "con": connection["id"],
         "run": run_id,
+        "syn": sync["id"],
+        "lnk": link,
     }
 
 
@@ -160,6 +168,28 @@ async def _finished_run(session, account_id: str) -> str:
     run = await start_run(session, account_id, "flow", job_kind="flow", job_input={})
     await finish_run(session, run, "failed", error="walked")
     return str(run.id)
+
+
+def make_link(tenant: Any, connection_id: str, record_id: str, sync_id: str) -> str:
+    """A link of the tenant's (links are made by syncs, not by a route)."""
+    link_id = LINK.new_id()
+
+    async def work(session: Any) -> None:
+        session.add(
+            Link(
+                id=link_id,
+                account_id=tenant.account_id,
+                connection_id=connection_id,
+                sync_id=sync_id,
+                record_type="contacts",
+                record_id=record_id,
+                remote_type="contacts",
+                remote_id=f"remote-{record_id}",
+            )
+        )
+
+    tenant.run(work)
+    return link_id
 
 
 def test_the_walk_has_a_foreign_record_of_every_kind(foreign_ids) -> None:
