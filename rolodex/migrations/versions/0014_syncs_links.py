@@ -1,7 +1,7 @@
 """Syncs, their links between records, and the log of what they wrote
 
-Revision ID: 0013_syncs
-Revises: 0012_changes
+Revision ID: 0014_syncs
+Revises: 0013_runs
 Create Date: 2026-12-01 19:40:00
 
 ``syncs`` keeps one record type the same in Rolodex and at a connection; ``links`` ties
@@ -17,8 +17,8 @@ from alembic import op
 
 import rolodex.db
 
-revision = "0013_syncs"
-down_revision = "0012_changes"
+revision = "0014_syncs"
+down_revision = "0013_runs"
 branch_labels = None
 depends_on = None
 
