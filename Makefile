@@ -16,7 +16,17 @@ $(BIN)/rolodex: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-setup: $(BIN)/rolodex
+# The dashboard's browser tests drive Debian's Chromium (never a browser download).
+CHROMIUM ?= /usr/bin/chromium
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else \
+		echo "$(CHROMIUM) is missing: run 'sudo apt-get install chromium' for the browser tests"; \
+	fi
+
+setup: $(BIN)/rolodex $(CHROMIUM)
 
 serve: setup
 	$(BIN)/rolodex serve --host $(HOST) --port $(PORT)

@@ -18,6 +18,7 @@ from rolodex.batch.routes import contacts_router as contacts_batch
 from rolodex.companies.routes import router as companies
 from rolodex.config import Settings, get_settings
 from rolodex.contacts.routes import router as contacts
+from rolodex.dashboard.routes import install_dashboard
 from rolodex.db import make_engine, make_sessionmaker
 from rolodex.dialects.highlevel import oauth as highlevel_oauth
 from rolodex.dialects.highlevel import public_key as highlevel_public_key
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health)
 
     install_error_handlers(app)
+    install_dashboard(app)  # pages under /dashboard, and its error pages
     app.state.surfaces = {}
     # Each dialect is mounted here: mount(app, SURFACE, ROUTERS) (rolodex.http.surface).
     mount(app, HIGHLEVEL, HIGHLEVEL_ROUTERS)

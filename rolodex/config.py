@@ -202,6 +202,12 @@ class Settings(BaseSettings):
     login_rate_limit: str = Field(
         default="10/300", description="Sign-in attempts per client IP and email address."
     )
+    dashboard_idle_seconds: int = Field(
+        default=1800, ge=60, description="A dashboard session ends after this long unused."
+    )
+    dashboard_session_seconds: int = Field(
+        default=12 * 3600, ge=300, description="A dashboard session ends this long after sign-in."
+    )
     token_rate_limit: str = Field(
         default="60/60",
         description="Requests to the OAuth token endpoints per authenticated client, and "

@@ -5,6 +5,7 @@ from rolodex.appointments.models import Appointment
 from rolodex.audit.models import AuditEntry
 from rolodex.companies.models import Company
 from rolodex.contacts.models import Contact
+from rolodex.dashboard.models import DashboardSession
 from rolodex.db import Base
 from rolodex.deployment_keys.models import DeploymentKey
 from rolodex.dialects.numbers import RecordNumber
@@ -41,6 +42,7 @@ __all__ = [
     "ConnectionOAuthState",
     "ConnectionUsage",
     "Contact",
+    "DashboardSession",
     "DeploymentKey",
     "Event",
     "EventSequence",

@@ -1,0 +1,1 @@
+"""The dashboard: Rolodex in the browser, server-rendered (``/dashboard``)."""
