@@ -45,6 +45,11 @@ class Form:
         return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
 
 
+def tag_names(raw: str) -> list[str]:
+    """Comma-separated tag names as a list."""
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
 def parse(text: str) -> Form:
     """Parse URL-encoded text."""
     try:

@@ -6,8 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
+from rolodex.companies.models import Company
 from rolodex.dashboard.pages import Page
 from rolodex.http.pagination import Listed, ListParams, paginate_kind
 
@@ -62,3 +63,15 @@ async def list_page(
         order=order,
         sorts=sorts,
     )
+
+
+async def company_names(page: Page, ids: set[str]) -> dict[str, str]:
+    """Names of the given companies of the account, by id."""
+    if not ids:
+        return {}
+    rows = await page.session.execute(
+        select(Company.id, Company.name).where(
+            Company.account_id == page.principal.account_id, Company.id.in_(sorted(ids))
+        )
+    )
+    return {row.id: row.name for row in rows}

@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from rolodex.dashboard.pages import PREFIX, render_failure
-from rolodex.dashboard.views import contacts, home, signin
+from rolodex.dashboard.views import (
+    audit,
+    companies,
+    contacts,
+    home,
+    settings,
+    signin,
+    tasks,
+    webhooks,
+)
 from rolodex.http.errors import register_error_renderer
 
 ROUTERS = (
@@ -14,6 +23,11 @@ ROUTERS = (
     signin.router,
     home.router,
     contacts.router,
+    companies.router,
+    tasks.router,
+    settings.router,
+    webhooks.router,
+    audit.router,
 )
 
 

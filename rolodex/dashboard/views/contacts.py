@@ -15,8 +15,8 @@ from rolodex.contacts import service
 from rolodex.contacts.children import create_child
 from rolodex.contacts.models import Contact
 from rolodex.contacts.schemas import ContactPatch, ContactWrite
-from rolodex.dashboard.forms import Form, build
-from rolodex.dashboard.listing import list_page
+from rolodex.dashboard.forms import Form, build, tag_names
+from rolodex.dashboard.listing import company_names, list_page
 from rolodex.dashboard.pages import PREFIX, Ctx, Page, dashboard_router, see_other
 from rolodex.errors import ValidationFailed
 from rolodex.kinds import APPOINTMENT, CONTACT, NOTE, TASK
@@ -29,11 +29,6 @@ from rolodex.tasks.schemas import TaskWrite
 router = dashboard_router()
 FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "company_id", "description")
 OPTIONS_LIMIT = 200
-
-
-def tag_names(raw: str) -> list[str]:
-    """Comma-separated tag names as a list."""
-    return [part.strip() for part in raw.split(",") if part.strip()]
 
 
 def utc_input(raw: str | None) -> str | None:
@@ -87,12 +82,12 @@ async def list_contacts(page: Ctx) -> Response:
     if deleted:
         stmt = stmt.where(Contact.deleted_at.is_not(None))
     listing = await list_page(page, stmt, CONTACT, include_deleted=deleted)
-    companies = {c.id: c.name for c in (await _options(page))["companies"]}
+    ids = {c.company_id for c in listing.rows if c.company_id}
     return page.render(
         "contacts.html",
         listing=listing,
         deleted=deleted,
-        company_names=companies,
+        company_names=await company_names(page, ids),
         **await _options(page),
     )
 
