@@ -148,9 +148,12 @@ class DashboardRoute(APIRoute):
 
         async def pipeline(request: Request) -> Response:
             try:
-                return await run(request)
+                response = await run(request)
             except _Discard as discard:
-                return discard.response
+                response = discard.response
+            for name, value in PAGE_HEADERS.items():
+                response.headers.setdefault(name, value)
+            return response
 
         async def run(request: Request) -> Response:
             state = request.app.state
