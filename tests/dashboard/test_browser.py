@@ -188,4 +188,3 @@ def test_a_first_session_in_the_browser(
     assert "/dashboard/login" in page.url
     assert alerts == []
     context.close()
-

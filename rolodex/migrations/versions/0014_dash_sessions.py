@@ -1,6 +1,6 @@
 """The dashboard's sign-in sessions
 
-Revision ID: 0012_dash
+Revision ID: 0014_dash
 Revises: 0013_runs
 Create Date: 2026-12-01 19:30:00
 
@@ -14,7 +14,7 @@ from alembic import op
 
 import rolodex.db
 
-revision = "0012_dash"
+revision = "0014_dash"
 down_revision = "0013_runs"
 branch_labels = None
 depends_on = None
