@@ -1,7 +1,7 @@
 """The dashboard's sign-in sessions
 
-Revision ID: 0014_dash
-Revises: 0013_runs
+Revision ID: 0015_dash
+Revises: 0014_syncs
 Create Date: 2026-12-01 19:30:00
 
 One row per signed-in browser; the cookie's token is stored only as its SHA-256.
@@ -14,8 +14,8 @@ from alembic import op
 
 import rolodex.db
 
-revision = "0014_dash"
-down_revision = "0013_runs"
+revision = "0015_dash"
+down_revision = "0014_syncs"
 branch_labels = None
 depends_on = None
 
