@@ -41,6 +41,8 @@ from rolodex.idempotency.service import expired_keys_cleanup
 from rolodex.integrations.callback_routes import router as oauth_callback
 from rolodex.integrations.changes.hook_routes import router as remote_hooks
 from rolodex.integrations.changes.routes import router as remote_changes
+from rolodex.integrations.operation_routes import catalog_router as catalog
+from rolodex.integrations.operation_routes import router as connection_operations
 from rolodex.integrations.routes import router as connections
 from rolodex.integrations.running import in_process_jobs
 from rolodex.integrations.runtime import Runtime
@@ -94,6 +96,8 @@ def api_routes() -> APIRouter:
         runs,
         syncs,
         links,
+        connection_operations,
+        catalog,
     ):
         api.include_router(router)
     return api

@@ -123,7 +123,7 @@ def remote_client(settings: Settings, max_connections: int = 40) -> httpx.AsyncC
         follow_redirects=False,
         trust_env=False,
         transport=transport(limits, settings.webhooks_allow_private),
-        headers={"User-Agent": f"Rolodex-Integrations/{__version__}"},
+        headers={"User-Agent": user_agent()},
     )
 
 
@@ -136,6 +136,24 @@ def url_of(target: Target, path: str) -> str:
             raise RemoteFailure("refusing to follow a URL outside the connection's base URL")
         return path
     return f"{base}/{path.lstrip('/')}"
+
+
+def request_headers(target: Target, request: RemoteRequest, key: str | None) -> dict[str, str]:
+    """The headers a request is sent with (besides the client's own ``User-Agent``): the
+    connector's defaults, the request's own, ``Content-Type`` for a JSON body, the
+    idempotency key of a write, and the credential."""
+    headers = {**target.connector.default_headers, **request.headers}
+    if request.json is not None:
+        headers["Content-Type"] = "application/json"
+    if key is not None and target.connector.idempotency_header:
+        headers[target.connector.idempotency_header] = key
+    headers.update(target.auth_headers())
+    return headers
+
+
+def user_agent() -> str:
+    """The ``User-Agent`` every request to a connection carries."""
+    return f"Rolodex-Integrations/{__version__}"
 
 
 @dataclass(frozen=True)
@@ -172,13 +190,7 @@ class Caller:
             await asyncio.sleep(wait)
 
     def _headers(self, target: Target, request: RemoteRequest, key: str | None) -> dict[str, str]:
-        headers = {**target.connector.default_headers, **request.headers}
-        if request.json is not None:
-            headers["Content-Type"] = "application/json"
-        if key is not None and target.connector.idempotency_header:
-            headers[target.connector.idempotency_header] = key
-        headers.update(target.auth_headers())
-        return headers
+        return request_headers(target, request, key)
 
     async def send(
         self,

@@ -391,6 +391,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/syncs/{sync_id}"): {"conflict": "rolodex_wins"},
     ("DELETE", "/syncs/{sync_id}"): NO_BODY,
     ("POST", "/syncs/{sync_id}/run"): {"dry_run": True},
+    # a dry run: the request it would send, nothing sent; audited on the connection
+    ("POST", "/connections/{connection_id}/operations/{operation_key}"): {
+        "input": {"per_page": 5},
+        "dry_run": True,
+    },
 }
 
 
@@ -461,6 +466,7 @@ def make_records(tenant) -> dict[str, str]:
     ids["run_id"] = tenant.run(_failed_run, tenant.account_id)
     sync = {"connection_id": ids["connection_id"], "object": "contacts"}
     ids["sync_id"] = created(tenant.post("/syncs", json=sync))["id"]
+    ids["operation_key"] = "contacts.list"
     return ids
 
 
@@ -526,7 +532,8 @@ def test_every_mutating_route_writes_audit_rows_under_its_request_id(client, ten
             expected = data.get("id") or data["client_id"]
         else:
             assert names, f"{method} {path} names no resource"
-            expected = ids[names[-1]]
+            resources = [name for name in names if name != "operation_key"]
+            expected = ids[resources[-1]]
         rows = rows_of(tenant, rid)
         assert rows, f"{method} {path} wrote no audit row"
         assert all(row["request_id"] == rid for row in rows)

@@ -29,6 +29,7 @@ FAKE_IDS = {
     "run_id": "run_01jd6w3q0000000000000000aa",
     "flow_id": "flw_01jd6w3q0000000000000000aa",
     "sync_id": "syn_01jd6w3q0000000000000000aa",
+    "operation_key": "contacts.list",
 }
 
 

@@ -85,16 +85,36 @@ def body_for(document: dict[str, Any], method: str, path: str) -> Any:
     return sample(schema, document["components"]["schemas"])
 
 
+KINDLESS = {f"{API}/catalog": "integrations"}
+"""Routes of no record kind (the catalog of operations), and the scope family they need."""
+
+
+def named(parameter: dict[str, Any]) -> str | None:
+    """The example of a path parameter that is a name, not an id (no id pattern, an
+    example instead: an operation key), else None."""
+    schema = parameter["schema"]
+    if _PREFIX.match(schema.get("pattern", "")) or not schema.get("examples"):
+        return None
+    example: str = schema["examples"][0]
+    return example
+
+
 def fill(document: dict[str, Any], method: str, path: str, ids: dict[str, str]) -> str:
-    """The path with every id parameter replaced by a record of the prefix it declares."""
+    """The path with every id parameter replaced by a record of the prefix it declares
+    (and every name parameter by its example)."""
     prefixes = {}
+    names = {}
     for parameter in operation_of(document, method, path).get("parameters", []):
-        if parameter.get("in") == "path":
+        if parameter.get("in") == "path" and named(parameter) is not None:
+            names[parameter["name"]] = named(parameter)
+        elif parameter.get("in") == "path":
             match = _PREFIX.match(parameter["schema"].get("pattern", ""))
             assert match, f"{method} {path}: parameter {parameter['name']} declares no id prefix"
             prefixes[parameter["name"]] = match.group(1)
 
     def one(m: re.Match[str]) -> str:
+        if m.group(1) in names:
+            return str(names[m.group(1)])
         prefix = prefixes[m.group(1)]
         assert prefix in ids, f"{method} {path}: no record of prefix {prefix!r} to try"
         return ids[prefix]
@@ -223,11 +243,14 @@ def test_every_route_belongs_to_a_kind_and_needs_its_scope(client) -> None:
     served = set()
     for method, template, route in api_routes(client.app):
         for parameter in operation_of(document, method, template).get("parameters", []):
-            if parameter.get("in") == "path":
+            if parameter.get("in") == "path" and named(parameter) is None:
                 match = _PREFIX.match(parameter["schema"].get("pattern", ""))
                 assert match and match.group(1) in BY_PREFIX, (method, template, parameter)
         if template == f"{API}/users/me":
             served.add("user")
+            continue
+        if template in KINDLESS:
+            assert route.required_scope.rpartition(".")[0] == KINDLESS[template], template
             continue
         kind = _kind_of(template)
         served.add(kind.name)

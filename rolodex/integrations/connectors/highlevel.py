@@ -6,7 +6,7 @@ key; every request carries ``Version: 2021-07-28``; a connection names its
 ``location_id``. 100 requests per 10 s and 200,000 a day, with HighLevel's own
 ``X-RateLimit-*`` headers; errors as ``{"statusCode", "message", "error"}``; webhooks
 signed in ``x-wh-signature`` (RSA). Its operations are declared in
-:data:`HIGHLEVEL_OPERATIONS`.
+:mod:`.highlevel_operations`.
 """
 
 from __future__ import annotations
@@ -23,14 +23,12 @@ from rolodex.integrations.connector import (
     RateLimit,
     RemoteRequest,
     error_from_json,
-    operations,
 )
 from rolodex.integrations.connectors import signatures
 from rolodex.integrations.connectors.headers import highlevel_ratelimit
+from rolodex.integrations.connectors.highlevel_operations import HIGHLEVEL_OPERATIONS
 
 VERSION = "2021-07-28"
-HIGHLEVEL_OPERATIONS = operations()
-"""HighLevel's actions and triggers (the catalog adds them here)."""
 
 
 def _check_request(

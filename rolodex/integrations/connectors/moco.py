@@ -3,7 +3,7 @@
 An API key sent as ``Authorization: Token token=…``; 120 requests per 120 s; lists of 100
 per page with ``Link`` headers; errors as ``{"message": …}``; web hooks signed with
 ``X-Moco-Signature``. Its operations (people, companies, comments, taggings, tags, users)
-are declared in :data:`MOCO_OPERATIONS`.
+are declared in :mod:`.moco_operations`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,10 @@ from rolodex.integrations.connector import (
     Pagination,
     RateLimit,
     error_from_json,
-    operations,
 )
 from rolodex.integrations.connectors import signatures
 from rolodex.integrations.connectors.headers import next_link, x_ratelimit
-
-MOCO_OPERATIONS = operations()
-"""MOCO's actions and triggers (the catalog adds them here)."""
+from rolodex.integrations.connectors.moco_operations import MOCO_OPERATIONS
 
 MOCO = Connector(
     kind="moco",
