@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter
 
+from rolodex.integrations.connectors_registry import connector_of
 from tests.conftest import LiveServer, Tenant, start_server
 from tests.integrations.proxy import Proxy, drop, fault_proxy, on, status
 
@@ -51,9 +53,10 @@ def connection(ours: Tenant, peer: Tenant, proxy: Proxy, kind: str) -> str:
 class Runner:
     """Runs operations of one connection live and answers their output."""
 
-    def __init__(self, tenant: Tenant, connection_id: str) -> None:
+    def __init__(self, tenant: Tenant, connection_id: str, kind: str) -> None:
         self.tenant = tenant
         self.connection_id = connection_id
+        self.connector = connector_of(kind)
 
     def call(self, key: str, given: dict[str, Any]) -> Any:
         return self.tenant.post(
@@ -66,19 +69,25 @@ class Runner:
         assert response.status_code == 200, (key, response.text)
         data = response.json()["data"]
         assert data["dry_run"] is False and data["request"]["status"] in (200, 201, 204)
+        # what the remote answered is what the operation's output schema says
+        declared = self.connector.operations[key].output
+        if declared is None:
+            assert data["output"] is None
+        else:
+            TypeAdapter(declared).validate_python(data["output"])
         return data["output"]
 
 
 @pytest.fixture
 def moco(make_tenant: Callable[[], Tenant], proxy: Proxy) -> tuple[Runner, Tenant]:
     ours, peer = make_tenant(), make_tenant()
-    return Runner(ours, connection(ours, peer, proxy, "moco")), peer
+    return Runner(ours, connection(ours, peer, proxy, "moco"), "moco"), peer
 
 
 @pytest.fixture
 def highlevel(make_tenant: Callable[[], Tenant], proxy: Proxy) -> tuple[Runner, Tenant]:
     ours, peer = make_tenant(), make_tenant()
-    return Runner(ours, connection(ours, peer, proxy, "highlevel")), peer
+    return Runner(ours, connection(ours, peer, proxy, "highlevel"), "highlevel"), peer
 
 
 def native_contact(peer: Tenant, email: str) -> dict[str, Any]:
