@@ -52,6 +52,7 @@ from rolodex.oauth.bearer import ACCESS_TOKEN_PREFIX, authenticate_access_token
 from rolodex.oauth.client_routes import router as oauth_clients
 from rolodex.oauth.protocol_routes import router as oauth
 from rolodex.oauth.scopes import scopes_of
+from rolodex.observability.wiring import install as install_observability
 from rolodex.runs.routes import router as runs
 from rolodex.secret_fields import install_log_redaction
 from rolodex.syncs.routes import links_router as links
@@ -162,6 +163,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(TrailingSlashMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    # Outermost: /metrics, and every request counted, timed and logged as one event.
+    install_observability(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -9,6 +9,7 @@ non-zero exit (2 for usage, 1 otherwise); no traceback reaches the terminal.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from typing import Annotated, Any
 
@@ -64,23 +65,33 @@ def serve(
     """Migrate the database, then serve the API."""
     import uvicorn
 
+    from rolodex.observability.logs import chosen_format, configure_logging, log_config
+    from rolodex.observability.multiprocess import shared_metrics
+
     settings = command_settings()
     if migrate:
         migrate_database(settings)
     command_key_ring(settings)  # made once here, so every worker reads the same one
-    console.print(
-        f"Rolodex on http://{host}:{port} — database {safe_url(settings.database_url)}",
-        highlight=False,
-    )
-    uvicorn.run(
-        "rolodex.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level,
-        proxy_headers=True,
-    )
+    banner = f"Rolodex on http://{host}:{port} — database {safe_url(settings.database_url)}"
+    if chosen_format(settings) == "json":  # one event a line, the first one included
+        configure_logging(settings)
+        logging.getLogger("rolodex.serve").info(banner)
+    else:
+        console.print(banner, highlight=False)
+    # The worker processes add up their metrics through one directory (set before they
+    # start); each logs in the chosen format, with its own request events for access log.
+    with shared_metrics(workers):
+        uvicorn.run(
+            "rolodex.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level,
+            log_config=log_config(settings),
+            access_log=False,
+            proxy_headers=True,
+        )
 
 
 @app.command("migrate")

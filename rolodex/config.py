@@ -7,8 +7,9 @@ import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rolodex.keyring import KeyRing, KeyRingError
@@ -113,6 +114,15 @@ class Settings(BaseSettings):
         default=900, ge=0, description="How often expired idempotency keys are deleted; 0: never."
     )
     log_level: str = "info"
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="json: one JSON object a line; text: for people; auto: text in a "
+        "terminal, json otherwise.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="The bearer token GET /metrics asks for; unset: /metrics is off.",
+    )
     rate_limit: str = Field(
         default="120/120",
         description="Requests per credential as requests/seconds, or several windows that "

@@ -44,6 +44,8 @@ class RequestContext:
 def attach(request: Request, context: RequestContext) -> None:
     """Make ``context`` the one :func:`request_context` gives this request's route."""
     request.scope[_KEY] = context
+    # For the request's log event (rolodex.observability.middleware), which sees the state.
+    request.state.account_id = context.principal.account_id
 
 
 def request_context(request: Request) -> RequestContext:

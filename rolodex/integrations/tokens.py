@@ -44,6 +44,7 @@ from rolodex.integrations.transport import RemoteFailure
 from rolodex.integrations.usage import record_usage
 from rolodex.keyring import KeyRing
 from rolodex.net.outbound import DestinationRefused, transport
+from rolodex.observability.metrics import observe_token_refresh
 
 log = logging.getLogger("rolodex.integrations")
 
@@ -258,6 +259,7 @@ class TokenKeeper:
         return current.with_credentials(values, version, expires_at)
 
     async def _count(self, target: Target, failed: bool) -> None:
+        observe_token_refresh(target.connection_id, failed=failed)
         try:
             await record_usage(
                 self.sessions,

@@ -46,6 +46,7 @@ from rolodex.integrations.connectors.headers import retry_after
 from rolodex.integrations.target import Target
 from rolodex.integrations.usage import record_usage
 from rolodex.net.outbound import DestinationRefused, transport
+from rolodex.observability.metrics import observe_remote_request
 
 log = logging.getLogger("rolodex.integrations")
 
@@ -320,6 +321,7 @@ class Caller:
     async def _count(
         self, target: Target, operation: str, *, throttled: bool = False, failed: bool = False
     ) -> None:
+        observe_remote_request(target.connection_id, throttled=throttled, failed=failed)
         try:
             await record_usage(
                 self.sessions,

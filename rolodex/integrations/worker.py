@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from rolodex.integrations.models import IntegrationJob
 from rolodex.integrations.runtime import Runtime
 from rolodex.integrations.tokens import NeedsAuth
 from rolodex.integrations.transport import Caller, RemoteFailure, remote_client
+from rolodex.observability.metrics import observe_job
 from rolodex.runs.service import prune_runs
 
 log = logging.getLogger("rolodex.integrations")
@@ -124,8 +126,10 @@ class JobWorker:
 
     async def _run(self, context: JobContext, job: Claimed) -> None:
         self.running[job.id] = job
+        started = time.monotonic()
         try:
             outcome = await run_job(context, self.handlers.get(job.kind), job)
+            observe_job(job.kind, type(outcome).__name__.lower(), time.monotonic() - started)
             try:
                 if not await self.queue.record(self.name, job, outcome):
                     log.warning("integration job %s: its lease ran out first", job.id)

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from rolodex.cli_support import command_key_ring, command_settings, console, with_database
+from rolodex.cli_support import command_key_ring, command_settings, with_database
+from rolodex.observability.logs import configure_logging
 
 
 def worker(
@@ -22,11 +23,10 @@ def worker(
     from rolodex.webhooks.running import run_standalone
 
     settings = command_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(message)s")
+    configure_logging(settings)
     if settings.is_sqlite and not settings.worker_in_process:
-        console.print(
-            "On SQLite, `rolodex serve` already delivers webhooks; this worker shares the work.",
-            style="yellow",
+        logging.getLogger("rolodex.webhooks").warning(
+            "On SQLite, `rolodex serve` already delivers webhooks; this worker shares the work."
         )
     key = command_key_ring(settings)
     with_database(

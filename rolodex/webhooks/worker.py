@@ -39,6 +39,7 @@ from rolodex.events.outbox import NewEvent, origin_of
 from rolodex.ids import PREFIXES, new_id
 from rolodex.keyring import KeyRing
 from rolodex.net.outbound import DestinationRefused, transport
+from rolodex.observability.metrics import observe_webhook_delivery
 from rolodex.webhooks.delivery_format import Delivery
 from rolodex.webhooks.fanout import publish
 from rolodex.webhooks.formats import format_of
@@ -359,6 +360,8 @@ class DeliveryWorker:
         """Write the attempts and the deliveries' new states in one transaction — only for
         deliveries this worker still leases."""
         now = utcnow()
+        for outcome in outcomes:
+            observe_webhook_delivery(outcome.status, outcome.duration_ms / 1000)
         async with unit_of_work(self.sessions) as session:
             await session.execute(
                 insert(WebhookAttempt),

@@ -20,7 +20,10 @@ from pathlib import Path
 from tests.docs.blocks import Block
 
 FAILING_STATUSES = frozenset({401, 404})
-_ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<target>\S+) HTTP/[0-9.]+" (?P<status>\d{3})')
+_ACCESS = re.compile(
+    r'"(?P<method>[A-Z]+) (?P<target>\S+) HTTP/[0-9.]+" (?P<status>\d{3})'
+    r"|rolodex\.access: (?P<t_method>[A-Z]+) (?P<t_target>\S+) → (?P<t_status>\d{3}) in"
+)
 _MARK = re.compile(r"docs-block=(?P<tag>[\w.-]+)")
 _STARTED = re.compile(r"^### docs-block (?P<tag>[\w.-]+)$", re.MULTILINE)
 TIMEOUT = 600
@@ -111,16 +114,32 @@ def answers_by_block(log: str) -> dict[str, list[tuple[str, str, int]]]:
     found: dict[str, list[tuple[str, str, int]]] = {}
     current: list[tuple[str, str, int]] | None = None
     for line in log.splitlines():
-        access = _ACCESS.search(line)
-        if access is None:
+        answer = _answer_of(line)
+        if answer is None:
             continue
-        mark = _MARK.search(access["target"])
+        mark = _MARK.search(answer[1])
         if mark is not None:
             current = found.setdefault(mark["tag"], [])
             continue
         if current is not None:
-            current.append((access["method"], access["target"], int(access["status"])))
+            current.append(answer)
     return found
+
+
+def _answer_of(line: str) -> tuple[str, str, int] | None:
+    """(method, target, status) of a request event: a JSON log line (as the server logs
+    when its output is not a terminal), a text one, or an access-log line of uvicorn's."""
+    if line.startswith("{"):
+        event = json.loads(line)
+        if event.get("event") != "request":
+            return None
+        return event["method"], event["target"], int(event["status"])
+    access = _ACCESS.search(line)
+    if access is None:
+        return None
+    if access["method"] is None:
+        return access["t_method"], access["t_target"], int(access["t_status"])
+    return access["method"], access["target"], int(access["status"])
 
 
 def judge(blocks: list[Block], outcome: Outcome, log: str) -> list[str]:
