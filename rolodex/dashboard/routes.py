@@ -8,6 +8,7 @@ from rolodex.dashboard.pages import PREFIX, render_failure
 from rolodex.dashboard.views import (
     audit,
     companies,
+    connections,
     contacts,
     home,
     settings,
@@ -28,6 +29,7 @@ ROUTERS = (
     settings.router,
     webhooks.router,
     audit.router,
+    connections.router,
 )
 
 

@@ -124,6 +124,7 @@ def records_of(tenant: Tenant) -> dict[str, str]:
     user_id, _ = add_user(tenant)
     key = tenant.post("/api-keys", json={"name": "walk"}).json()["data"]
     return {
+        "connection_id": add_connection(tenant),
         "contact_id": contact["id"],
         "company_id": company["id"],
         "task_id": task["id"],
@@ -132,3 +133,16 @@ def records_of(tenant: Tenant) -> dict[str, str]:
         "user_id": user_id,
         "key_id": key["id"],
     }
+
+
+def add_connection(tenant: Tenant) -> str:
+    """A connection of the tenant to another Rolodex (never called by these tests)."""
+    remote = {
+        "kind": "rolodex",
+        "base_url": "https://remote.invalid/api/v1",
+        "credentials": {"api_key": "remote-key"},
+    }
+    response = tenant.post("/connections", json=remote)
+    assert response.status_code == 201, response.text
+    connection_id: str = response.json()["data"]["id"]
+    return connection_id

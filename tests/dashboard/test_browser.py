@@ -13,10 +13,13 @@ otherwise to the test's temporary folder.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 import os
 import secrets
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +178,30 @@ def test_a_first_session_in_the_browser(
     assert [h["url"] for h in hooks.json()["data"]] == ["https://example.com/hooks/rolodex"]
     page.screenshot(path=str(shots / "webhooks.png"), full_page=True)
 
+    # a connection's usage, as a chart
+    remote = {
+        "kind": "rolodex",
+        "name": "Head office",
+        "base_url": "https://remote.invalid/api/v1",
+        "credentials": {"api_key": "remote-key"},
+    }
+    connection = httpx.post(
+        f"{base}/api/v1/connections", json=remote, headers={"X-API-Key": owner_key}
+    )
+    assert connection.status_code == 201, connection.text
+    connection_id = connection.json()["data"]["id"]
+    # (Playwright's sync API runs an event loop in this thread: write from another)
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(
+            asyncio.run, _usage(live_server.env["ROLODEX_DATABASE_URL"], connection_id)
+        ).result()
+    page.click("nav >> text=Connections")
+    page.click("text=Head office")
+    chart = page.locator("svg.chart")
+    assert chart.is_visible()
+    assert chart.locator("rect.bar.alert").count() > 0
+    page.screenshot(path=str(shots / "connection-usage.png"), full_page=True)
+
     page.click("nav >> text=Tasks")
     page.screenshot(path=str(shots / "tasks.png"), full_page=True)
     page.click("nav >> text=Audit log")
@@ -188,3 +215,32 @@ def test_a_first_session_in_the_browser(
     assert "/dashboard/login" in page.url
     assert alerts == []
     context.close()
+
+
+async def _usage(database_url: str, connection_id: str) -> None:
+    """A week of made-up traffic of a connection: a daily rhythm, and 429s at its peak."""
+    from datetime import timedelta
+
+    from rolodex.config import Settings
+    from rolodex.db import make_engine, make_sessionmaker, unit_of_work, utcnow
+    from rolodex.integrations.models import Connection
+    from rolodex.integrations.usage import add_usage
+
+    engine = make_engine(Settings(database_url=database_url))
+    try:
+        async with unit_of_work(make_sessionmaker(engine)) as session:
+            account_id = (await session.get(Connection, connection_id)).account_id
+            now = utcnow()
+            for hours_ago in range(7 * 24):
+                load = int(60 + 50 * math.sin(hours_ago / 24 * 2 * math.pi))
+                await add_usage(
+                    session,
+                    connection_id,
+                    account_id,
+                    "contacts.list",
+                    requests=load,
+                    throttled=max(0, load - 100),
+                    at=now - timedelta(hours=hours_ago),
+                )
+    finally:
+        await engine.dispose()

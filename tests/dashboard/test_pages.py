@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from tests.conftest import Tenant
-from tests.dashboard.conftest import Browser, add_user
+from tests.dashboard.conftest import Browser, add_connection, add_user
 
 ID = re.compile(r"/dashboard/contacts/(cnt_[0-9a-z]{26})")
 
@@ -278,3 +279,47 @@ def test_signed_out_pages_send_the_browser_to_sign_in(
     css = browser.get("/dashboard/static/dashboard.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert browser.get("/dashboard/static/..%2fpages.py").status_code == 404
+
+
+def test_connections_with_their_usage_per_hour(tenant: Tenant, owner: Browser) -> None:
+    from rolodex.db import utcnow
+    from rolodex.integrations.usage import add_usage
+
+    assert "No connections yet" in owner.get("/dashboard/connections").text
+    connection_id = add_connection(tenant)
+    page = owner.get(f"/dashboard/connections/{connection_id}").text
+    assert "No requests in the last 7 days" in page
+
+    async def traffic(session: Any) -> None:
+        now = utcnow()
+        for hours_ago, requests, throttled in ((0, 40, 3), (2, 10, 0), (30, 25, 0)):
+            await add_usage(
+                session,
+                connection_id,
+                tenant.account_id,
+                "contacts.list",
+                requests=requests,
+                throttled=throttled,
+                at=now - timedelta(hours=hours_ago),
+            )
+        await add_usage(
+            session, connection_id, tenant.account_id, "contacts.get", requests=5, failed=1, at=now
+        )
+        await add_usage(
+            session,
+            connection_id,
+            tenant.account_id,
+            "contacts.get",
+            requests=99,
+            at=now - timedelta(days=9),
+        )  # older than the chart
+
+    tenant.run(traffic)
+    listed = owner.get("/dashboard/connections").text
+    assert "55 requests" in listed and "3 x 429" in listed  # the last 24 hours
+    page = owner.get(f"/dashboard/connections/{connection_id}").text
+    assert "80 requests" in page and "3 answered 429" in page and "1 failed" in page
+    assert page.count('class="bar"') == 7 * 24  # one bar an hour, this one the last
+    assert page.count('class="bar alert"') == 1
+    assert "45 requests, 4 refused" in page  # the hour's tooltip: both operations
+    assert ">45/h<" in page  # the scale: the busiest hour

@@ -23,7 +23,12 @@ from tests.conftest import PASSWORD, Tenant
 from tests.dashboard.conftest import Browser, add_user, csrf_of, records_of
 
 PARAM = re.compile(r"\{([a-z_]+)\}")
-ADMIN_PREFIXES = ("/dashboard/settings/users", "/dashboard/webhooks", "/dashboard/audit")
+ADMIN_PREFIXES = (
+    "/dashboard/settings/users",
+    "/dashboard/webhooks",
+    "/dashboard/audit",
+    "/dashboard/connections",
+)
 
 
 def dashboard_routes(app: Any) -> list[tuple[str, str]]:
