@@ -199,6 +199,19 @@ class Settings(BaseSettings):
     runs_retention_days: int = Field(
         default=30, ge=1, le=3650, description="Days a finished integration run is kept."
     )
+    integrations_poll_seconds: float = Field(
+        default=300,
+        ge=0,
+        le=86_400,
+        description="How often each connection's remote is polled for changes; 0: never.",
+    )
+    integrations_poll_overlap_seconds: float = Field(
+        default=60,
+        ge=0,
+        le=86_400,
+        description="How far before its cursor each poll reads again, for changes the remote "
+        "committed late.",
+    )
     runs_prune_seconds: float = Field(
         default=3600, ge=0, description="How often a worker deletes expired runs; 0: never."
     )

@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from rolodex.integrations.changes.polling import run_poll
+from rolodex.integrations.changes.schedule import POLL_JOB
 from rolodex.integrations.operations import OPERATION_JOB, run_operation
 from rolodex.integrations.worker import JobHandler
 
-HANDLERS: Mapping[str, JobHandler] = MappingProxyType({OPERATION_JOB: run_operation})
+HANDLERS: Mapping[str, JobHandler] = MappingProxyType(
+    {OPERATION_JOB: run_operation, POLL_JOB: run_poll}
+)
 """Every kind of job by name."""

@@ -24,6 +24,7 @@ from sqlalchemy import update
 
 from rolodex.db import unit_of_work, utcnow
 from rolodex.integrations.budget import Deferred
+from rolodex.integrations.changes.schedule import POLL_JOB, schedule_every, schedule_polls
 from rolodex.integrations.jobs import Claimed, Failed, JobQueue, Later, Outcome, Waiting
 from rolodex.integrations.models import IntegrationJob
 from rolodex.integrations.runtime import Runtime
@@ -92,6 +93,7 @@ class JobWorker:
         stopping = asyncio.create_task(stop.wait())
         heartbeat = asyncio.create_task(self._heartbeat(stop))
         pruning = asyncio.create_task(self._prune(stop))
+        scheduling = asyncio.create_task(self._schedule_polls(stop))
         kinds = tuple(self.handlers)
         async with remote_client(settings, max_connections=self.batch * 2) as client:
             context = JobContext(self.runtime, self.runtime.caller(client), self.name)
@@ -118,7 +120,7 @@ class JobWorker:
                 stopping.cancel()
                 if in_flight:
                     await asyncio.gather(*in_flight, return_exceptions=True)
-                for chore in (heartbeat, pruning):
+                for chore in (heartbeat, pruning, scheduling):
                     chore.cancel()
                     with suppress(asyncio.CancelledError):
                         await chore
@@ -154,6 +156,20 @@ class JobWorker:
                     )
             except Exception:
                 log.exception("integration worker %s: extending leases failed", self.name)
+
+    async def _schedule_polls(self, stop: asyncio.Event) -> None:
+        """Queue the connections' polls for changes, when this worker runs them, every
+        few seconds (:mod:`rolodex.integrations.changes.schedule`)."""
+        every = schedule_every(self.runtime.settings)
+        if every <= 0 or POLL_JOB not in self.handlers:
+            return
+        while not stop.is_set():
+            try:
+                await schedule_polls(self.runtime.sessions, self.runtime.settings, self.name)
+            except Exception:
+                log.exception("integration worker %s: queueing polls failed", self.name)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every)
 
     async def _prune(self, stop: asyncio.Event) -> None:
         """Forget runs past their retention (``ROLODEX_RUNS_RETENTION_DAYS``), at start and

@@ -33,6 +33,8 @@ FAST: dict[str, Any] = {
     "integrations_backoff_seconds": 0.05,
     "integrations_retry_after_cap_seconds": 5,
     "integrations_timeout_seconds": 10,
+    # Polls are queued by the tests that want them, not for every connection of the suite.
+    "integrations_poll_seconds": 0,
 }
 
 

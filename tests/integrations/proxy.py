@@ -7,7 +7,12 @@ queued with :meth:`Proxy.inject` matches it first (faults are used up in order):
 - ``status(code, headers)``: answer ``code`` without forwarding (a 429 burst, a 503);
 - ``drop()``: close the connection without forwarding or answering;
 - ``drop_after()``: forward (the upstream does the work), then close without answering;
-- ``fail_after(code)``: forward, then answer ``code`` instead of the upstream's answer.
+- ``fail_after(code)``: forward, then answer ``code`` instead of the upstream's answer;
+- ``duplicate(times)``: forward the request ``times`` times (a webhook delivered twice),
+  answering the last answer;
+- ``capture()``: answer ``200`` without forwarding and keep the request
+  (:attr:`Proxy.captured`), for the test to send on later with :meth:`Proxy.replay`, in
+  any order (webhooks out of order).
 
 The proxy counts what it saw (:meth:`Proxy.count`), so tests can say how many requests
 of a kind reached it — a token refresh, a 429 — without looking at clocks.
@@ -75,6 +80,24 @@ def fail_after(code: int = 503, **kwargs: Any) -> Fault:
     return Fault("fail_after", status=code, **kwargs)
 
 
+def duplicate(times: int = 2, **kwargs: Any) -> Fault:
+    return Fault("duplicate", status=times, **kwargs)
+
+
+def capture(**kwargs: Any) -> Fault:
+    return Fault("capture", **kwargs)
+
+
+@dataclass(frozen=True)
+class Captured:
+    """A request the proxy kept instead of forwarding."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
 def on(method: str | None = None, path: str | None = None) -> Callable[[str, str], bool]:
     """A match on the method and/or the start of the path."""
     return lambda m, p: (method is None or m == method) and (path is None or p.startswith(path))
@@ -99,6 +122,17 @@ class Proxy:
     faults: list[Fault] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    captured: list[Captured] = field(default_factory=list)
+    forward: httpx.Client | None = None
+
+    def replay(self, request: Captured) -> httpx.Response:
+        """Send a captured request on to the upstream now."""
+        assert self.forward is not None
+        answer = self.forward.request(
+            request.method, request.path, headers=request.headers, content=request.body
+        )
+        self.note(request.method, request.path, answer.status_code)
+        return answer
 
     def inject(self, *faults: Fault) -> None:
         with self.lock:
@@ -174,6 +208,16 @@ def fault_proxy(upstream: str) -> Iterator[Proxy]:
                 headers = {"Content-Type": "application/json", **fault.headers}
                 self._answer(fault.status, headers, payload.encode())
                 return
+            if fault is not None and kind == "capture":
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+                with proxy.lock:
+                    proxy.captured.append(Captured(method, self.path, headers, body))
+                proxy.note(method, self.path, 200)
+                self._answer(200, {"Content-Type": "application/json"}, b"{}")
+                return
+            if fault is not None and kind == "duplicate":
+                for _ in range(fault.status - 1):
+                    proxy.note(method, self.path, self._forward(method, body).status_code)
             if kind == "drop":
                 proxy.note(method, self.path, 0)
                 self._drop()
@@ -198,7 +242,9 @@ def fault_proxy(upstream: str) -> Iterator[Proxy]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    holder["proxy"] = Proxy(f"http://127.0.0.1:{server.server_address[1]}", upstream)
+    holder["proxy"] = Proxy(
+        f"http://127.0.0.1:{server.server_address[1]}", upstream, forward=forward
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
