@@ -145,3 +145,34 @@ def test_an_unknown_operation_or_an_invalid_input_is_refused_before_any_call(
         key=tenant.new_key("read_only"),
     )
     assert read_only.status_code == 403
+
+
+def test_a_live_run_of_a_disabled_or_unauthorized_connection_is_409_and_sends_nothing(
+    tenant: Tenant,
+) -> None:
+    made = connect(
+        tenant,
+        kind="moco",
+        base_url="https://acme.invalid/api/v1",
+        credentials={"api_key": "moco-key-1234"},
+    )
+    assert tenant.patch(f"/connections/{made['id']}", json={"status": "disabled"}).is_success
+    url = f"/connections/{made['id']}/operations/people.list"
+    live = tenant.post(url, json={"input": {}})
+    assert live.status_code == 409, live.text
+    dry = tenant.post(url, json={"input": {}, "dry_run": True})
+    assert dry.status_code == 200, dry.text
+    oauth = connect(
+        tenant,
+        kind="highlevel",
+        base_url="https://hl.invalid",
+        location_id="loc-1",
+        oauth={"client_id": "c", "client_secret": "s"},
+    )
+    assert oauth["status"] == "needs_auth"
+    waiting = tenant.post(
+        f"/connections/{oauth['id']}/operations/contacts.get", json={"input": {"contactId": "x"}}
+    )
+    assert waiting.status_code == 409, waiting.text
+    usage = tenant.get(f"/connections/{made['id']}/usage").json()["data"]
+    assert usage["operations"] == []
