@@ -16,4 +16,5 @@ EVENT_TYPES: tuple[str, ...] = (
     "connection.deleted",
     "connection.needs_auth",
     "connection.failing",
+    "sync.run_failed",
 )

@@ -20,23 +20,21 @@ from rolodex.http.envelope import (
 from rolodex.http.pagination import (
     ListParams,
     kind_params,
-    list_params,
     list_response,
-    paginate,
     paginate_kind,
 )
 from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, WritePrecondition, api_router
-from rolodex.integrations.models import IntegrationJob
+from rolodex.runs.kinds import RUN
+from rolodex.runs.schemas import RunOut
 from rolodex.syncs import service
 from rolodex.syncs.kinds import LINK, SYNC
-from rolodex.syncs.runs import queue_run, runs_of, shown_run
+from rolodex.syncs.runs import queue_run, runs_of
 from rolodex.syncs.schemas import (
     LinkOut,
     RunRequest,
     SyncCreate,
     SyncOut,
     SyncPatch,
-    SyncRunOut,
 )
 
 router = api_router(SYNC.scope, prefix=SYNC.path, tags=["Syncs"])
@@ -47,7 +45,7 @@ SyncId = Annotated[
 ]
 Params = Annotated[ListParams, Depends(kind_params(SYNC))]
 LinkParams = Annotated[ListParams, Depends(kind_params(LINK))]
-RunParams = Annotated[ListParams, Depends(list_params(["created_at"], "job"))]
+RunParams = Annotated[ListParams, Depends(kind_params(RUN))]
 
 
 def _settings(request: Request) -> Settings:
@@ -121,7 +119,7 @@ async def delete_sync(
 @router.post(
     "/{sync_id}/run",
     status_code=202,
-    response_model=DataEnvelope[SyncRunOut],
+    response_model=DataEnvelope[RunOut],
     summary="Run a sync now",
     description="Queues a run (`full`: every record, not just the changed ones; "
     "`dry_run`: answer what would be written, write nothing) and answers it, queued.",
@@ -135,7 +133,7 @@ async def run_sync(
 ) -> JsonResponse:
     given = body or RunRequest()
     sync = await service.get_sync(session, principal, sync_id)
-    job = await queue_run(
+    run = await queue_run(
         session,
         sync,
         settings,
@@ -148,15 +146,12 @@ async def run_sync(
         "sync.run_requested",
         SYNC.name,
         sync.id,
-        {"run_id": [None, job.id], "dry_run": [None, given.dry_run], "full": [None, given.full]},
+        {"run_id": [None, run.id], "dry_run": [None, given.dry_run], "full": [None, given.full]},
     )
-    shown = SyncRunOut.model_validate(shown_run(job)).model_dump(mode="json")
-    return JsonResponse({"data": shown}, status_code=202)
+    return one(RunOut, run, status_code=202)
 
 
-@router.get(
-    "/{sync_id}/runs", response_model=ListEnvelope[SyncRunOut], summary="List a sync's runs"
-)
+@router.get("/{sync_id}/runs", response_model=ListEnvelope[RunOut], summary="List a sync's runs")
 async def list_runs(
     request: Request,
     sync_id: SyncId,
@@ -168,17 +163,10 @@ async def list_runs(
     sync = await service.get_sync(session, principal, sync_id)
     if not params.sort_given:
         params = replace(params, descending=True)
-    page = await paginate(
-        session,
-        runs_of(sync),
-        model=IntegrationJob,
-        collection=f"sync_runs:{sync.id}",
-        sortable={"created_at": IntegrationJob.created_at},
-        params=params,
-        secret=secret,
+    page = await paginate_kind(
+        session, runs_of(sync), RUN, params=params, secret=secret, collection=f"runs:{sync.id}"
     )
-    page = replace(page, rows=[shown_run(job) for job in page.rows])
-    return list_response(request, page, SyncRunOut)
+    return list_response(request, page, RunOut)
 
 
 @links_router.get(

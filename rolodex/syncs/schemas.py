@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from rolodex.schemas import SERVER_FIELDS, OutModel, WriteModel
 from rolodex.validation import Bool
@@ -104,35 +104,6 @@ class RunRequest(WriteModel):
     full: Bool = Field(
         default=False, description="Look at every record on both sides, not just the changed."
     )
-
-
-class RunStep(BaseModel):
-    """One thing a run did (or, dry, would do) to one record."""
-
-    operation: str
-    record_id: str | None = None
-    remote_id: str | None = None
-    request: dict[str, Any] | None = None
-    result: Any = None
-    error: str | None = None
-
-
-class SyncRunOut(BaseModel):
-    """One run of a sync."""
-
-    id: str
-    object: Literal["run"] = "run"
-    kind: Literal["sync"] = "sync"
-    sync_id: str
-    status: Literal["queued", "running", "succeeded", "failed", "skipped", "waiting"]
-    dry_run: bool
-    full: bool
-    trigger: dict[str, Any]
-    steps: list[dict[str, Any]]
-    error: str | None
-    started_at: datetime | None
-    finished_at: datetime | None
-    created_at: datetime
 
 
 class LinkOut(OutModel):

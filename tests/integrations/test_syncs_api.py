@@ -71,7 +71,8 @@ def test_a_run_is_queued_and_listed(tenant: Tenant) -> None:
     assert answer.status_code == 202, answer.text
     run = answer.json()["data"]
     assert run["object"] == "run" and run["kind"] == "sync" and run["status"] == "queued"
-    assert run["dry_run"] is True and run["full"] is True and run["sync_id"] == sync["id"]
+    assert run["dry_run"] is True and run["sync_id"] == sync["id"]
+    assert run["connection_id"] == con and run["id"].startswith("run_")
     runs = tenant.get(f"/syncs/{sync['id']}/runs").json()
     assert [r["id"] for r in runs["data"]] == [run["id"]] and runs["meta"]["total"] == 1
     assert tenant.post(f"/syncs/{sync['id']}/run", json={"fast": True}).status_code == 400
