@@ -55,6 +55,7 @@ from rolodex.oauth.scopes import scopes_of
 from rolodex.observability.wiring import install as install_observability
 from rolodex.runs.routes import router as runs
 from rolodex.secret_fields import install_log_redaction
+from rolodex.syncs.handler import queue_on_change
 from rolodex.syncs.routes import links_router as links
 from rolodex.syncs.routes import router as syncs
 from rolodex.tags.routes import router as tags
@@ -138,7 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # What the pipeline's authentication accepts beside API keys (rolodex.http.auth).
     app.state.token_kinds = {ACCESS_TOKEN_PREFIX: authenticate_access_token}
     # What the outbox hands each request's new events to (rolodex.events.outbox).
-    app.state.event_subscribers = (enqueue_deliveries,)
+    app.state.event_subscribers = (enqueue_deliveries, queue_on_change)
 
     api = api_routes()
     app.state.oauth_scopes = scopes_of(api.routes)

@@ -90,6 +90,8 @@ class AuditContext:
     origin_kind: str = "api"
     surface: str = "native"
     """The API the change was made through (``native``, ``moco``, ``highlevel``)."""
+    connection_id: str | None = None
+    """For a sync's writes (``origin_kind`` ``sync``): the connection it syncs with."""
     # This request's rows by (resource type, resource id, action), for merging.
     _entries: dict[tuple[str, str, str], AuditEntry] = field(
         default_factory=dict, init=False, repr=False

@@ -58,6 +58,7 @@ def origin_of(context: AuditContext | None) -> dict[str, Any]:
             "user_id": None,
             "impersonator_id": None,
             "credential_id": None,
+            "connection_id": None,
         }
     return {
         "kind": context.origin_kind,
@@ -66,6 +67,7 @@ def origin_of(context: AuditContext | None) -> dict[str, Any]:
         "user_id": context.user_id,
         "impersonator_id": context.impersonator_id,
         "credential_id": context.credential_id,
+        "connection_id": context.connection_id,
     }
 
 

@@ -23,6 +23,10 @@ class Origin(BaseModel):
     user_id: str | None = Field(description="The user the change was made as.")
     impersonator_id: str | None = Field(description="The staff user impersonating, if any.")
     credential_id: str | None = Field(description="The API key (or OAuth client) used.")
+    connection_id: str | None = Field(
+        default=None,
+        description="For `sync` changes, the connection the sync keeps Rolodex the same as.",
+    )
 
 
 class EventOut(BaseModel):

@@ -13,8 +13,10 @@ from rolodex.integrations.changes.polling import run_poll
 from rolodex.integrations.changes.schedule import POLL_JOB
 from rolodex.integrations.operations import OPERATION_JOB, run_operation
 from rolodex.integrations.worker import JobHandler
+from rolodex.syncs.handler import run_sync
+from rolodex.syncs.runs import SYNC_JOB
 
 HANDLERS: Mapping[str, JobHandler] = MappingProxyType(
-    {OPERATION_JOB: run_operation, POLL_JOB: run_poll}
+    {OPERATION_JOB: run_operation, POLL_JOB: run_poll, SYNC_JOB: run_sync}
 )
 """Every kind of job by name."""

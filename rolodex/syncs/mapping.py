@@ -200,6 +200,16 @@ def normal(name: str, value: Any) -> Any:
     return value
 
 
+def _writable(name: str, value: Any) -> Any:
+    if value is None and name in ("tags",):
+        return []
+    if value is None and name in ("custom_fields",):
+        return {}
+    if value is None and name in ("do_not_contact", "completed", "pinned"):
+        return False
+    return value
+
+
 @dataclass(frozen=True)
 class FieldMap:
     """A mapping ready to use: Rolodex field paths to remote field paths."""
@@ -207,35 +217,44 @@ class FieldMap:
     fields: Mapping[str, str]
 
     def rolodex_values(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """The mapped fields of a Rolodex record (as the API shows it), normalised."""
-        return {name: normal(name, _get(record, name)) for name in sorted(self.fields)}
+        """The mapped fields of a Rolodex record (as the API shows it)."""
+        return {name: _get(record, name) for name in sorted(self.fields)}
 
     def remote_values(self, remote: Mapping[str, Any]) -> dict[str, Any]:
-        """The mapped fields of a remote record, in Rolodex's fields, normalised."""
-        return {name: normal(name, _get(remote, self.fields[name])) for name in sorted(self.fields)}
+        """The mapped fields of a remote record, in Rolodex's fields."""
+        return {name: _get(remote, self.fields[name]) for name in sorted(self.fields)}
 
     def to_remote(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Rolodex values (of :meth:`rolodex_values`) as the remote's body."""
         body: dict[str, Any] = {}
         for name, value in values.items():
             if name in self.fields:
-                _put(body, self.fields[name], [] if name == "tags" and value is None else value)
+                _put(body, self.fields[name], _writable(name, value))
         return body
 
     def to_rolodex(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Rolodex values as a Rolodex write body (nested paths put together)."""
         body: dict[str, Any] = {}
         for name, value in values.items():
-            _put(body, name, [] if name == "tags" and value is None else value)
+            _put(body, name, _writable(name, value))
         return body
 
 
+def normalised(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Mapped values as they are compared (:func:`normal`)."""
+    return {name: normal(name, value) for name, value in values.items()}
+
+
 def digest(values: Mapping[str, Any]) -> str:
-    """The hash of mapped values: SHA-256 of their canonical JSON."""
-    canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), default=str)
+    """The hash of mapped values: SHA-256 of their canonical JSON, normalised."""
+    canonical = json.dumps(normalised(values), sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields of ``new`` whose value differs from ``old``'s."""
-    return {name: value for name, value in new.items() if old.get(name) != value}
+    """The fields of ``new`` whose value differs from ``old``'s (compared normalised)."""
+    return {
+        name: value
+        for name, value in new.items()
+        if normal(name, old.get(name)) != normal(name, value)
+    }

@@ -10,13 +10,16 @@ write) to each record and, for a conflict, the value that lost.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolodex.config import Settings
+from rolodex.db import utcnow
 from rolodex.integrations.jobs import new_job
+from rolodex.integrations.models import IntegrationJob
 from rolodex.runs.models import QUEUED, Run
 from rolodex.runs.service import new_run
 from rolodex.syncs.models import Sync
@@ -40,13 +43,23 @@ async def queue_run(
     full: bool = False,
     trigger: dict[str, Any] | None = None,
     coalesce: bool = False,
+    run_after: datetime | None = None,
 ) -> Run:
     """Queue a run of a sync (and the job that works it); the run. ``coalesce``: a run
     already queued (not dry) is answered instead of a second one — what changes and
     polls ask for."""
     if coalesce:
+        due = utcnow() + timedelta(seconds=1)
         waiting: Run | None = await session.scalar(
-            runs_of(sync).where(Run.status == QUEUED, Run.dry_run.is_(False)).limit(1)
+            runs_of(sync)
+            .join(IntegrationJob, IntegrationJob.id == Run.job_id)
+            .where(
+                Run.status == QUEUED,
+                Run.dry_run.is_(False),
+                IntegrationJob.status == "queued",
+                IntegrationJob.run_after <= due,
+            )
+            .limit(1)
         )
         if waiting is not None:
             return waiting
@@ -68,6 +81,7 @@ async def queue_run(
         operation=sync.id,
         input={**work, "run_id": run.id},
         settings=settings,
+        run_after=run_after,
     )
     run.job_id = job.id
     session.add_all([run, job])

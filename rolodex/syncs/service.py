@@ -22,6 +22,7 @@ from rolodex.records import get_record, soft_delete
 from rolodex.syncs import mapping as maps
 from rolodex.syncs.kinds import SYNC
 from rolodex.syncs.models import Link, Sync
+from rolodex.syncs.runs import queue_run
 from rolodex.syncs.schemas import SyncCreate, SyncPatch
 
 
@@ -98,6 +99,8 @@ async def create_sync(session: AsyncSession, principal: Principal, body: SyncCre
     )
     session.add(sync)
     await session.flush()
+    if sync.enabled:
+        await queue_run(session, sync, None, trigger={"kind": "poll"}, coalesce=True)
     return sync
 
 
@@ -126,6 +129,7 @@ async def update_sync(
             setattr(sync, name, value)
     if given.get("enabled") is True and sync.next_poll_at is None:
         sync.next_poll_at = utcnow()
+        await queue_run(session, sync, None, trigger={"kind": "poll"}, coalesce=True)
     if given.get("enabled") is False:
         sync.next_poll_at = None
     await session.flush()

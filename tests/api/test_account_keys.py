@@ -186,6 +186,7 @@ def test_audit_rows_and_events_record_no_user_and_the_key(tenant: Tenant) -> Non
             "user_id": None,
             "impersonator_id": None,
             "credential_id": made["id"],
+            "connection_id": None,
         }
     ]
     # the key's own creation is recorded with its maker

@@ -54,6 +54,7 @@ def test_contact_changes_become_events_with_data_changes_and_origin(tenant: Tena
         "user_id": tenant.user_id,
         "impersonator_id": None,
         "credential_id": first["origin"]["credential_id"],
+        "connection_id": None,
     }
     assert first["origin"]["credential_id"].startswith("key_")
     assert events[1]["changes"] == {"last_name": [None, "Lovelace"]}

@@ -66,7 +66,8 @@ def test_what_a_sync_cannot_be_is_refused_with_a_detail_each(tenant: Tenant) -> 
 
 def test_a_run_is_queued_and_listed(tenant: Tenant) -> None:
     con = _connection(tenant)
-    sync = tenant.post("/syncs", json={"connection_id": con, "object": "companies"}).json()["data"]
+    body = {"connection_id": con, "object": "companies", "enabled": False}
+    sync = tenant.post("/syncs", json=body).json()["data"]
     answer = tenant.post(f"/syncs/{sync['id']}/run", json={"dry_run": True, "full": True})
     assert answer.status_code == 202, answer.text
     run = answer.json()["data"]
