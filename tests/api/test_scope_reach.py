@@ -30,9 +30,10 @@ MARKERS = {
     "appointment": "leak-appointment-title",
     "webhook_endpoint": "leak-webhook-token",
     "connection": "leak-connection-name",
+    "sync": "leak-sync-run-error",
 }
 FAMILIES = frozenset(MARKERS)
-FOR_MANAGERS = frozenset({"webhook_endpoint", "audit_entry", "connection"})
+FOR_MANAGERS = frozenset({"webhook_endpoint", "audit_entry", "connection", "sync"})
 """Kinds only owners and admins (and account keys) may read, whatever the scope."""
 HOOK_URL = f"https://hooks.example.com/in?token={MARKERS['webhook_endpoint']}"
 
@@ -81,13 +82,30 @@ def _seed(tenant: Tenant) -> dict[str, str]:
         "base_url": "https://crm.example.com/api/v1",
         "credentials": {"api_key": "k"},
     }
-    assert tenant.post("/connections", json=connection).status_code == 201
+    made = tenant.post("/connections", json=connection)
+    assert made.status_code == 201
+    sync = {
+        "connection_id": made.json()["data"]["id"],
+        "object": "contacts",
+        "filter": f"email == '{MARKERS['sync']}'",
+        "enabled": False,
+    }
+    sync_id = tenant.post("/syncs", json=sync).json()["data"]["id"]
+    tenant.run(_failed_sync_run, tenant.account_id, sync_id)
     events = tenant.get("/events", params={"per_page": 100}).json()["data"]
     first: dict[str, str] = {}
     for event in events:
         first.setdefault(event["type"].partition(".")[0], event["id"])
     assert set(first) == FAMILIES == {name.partition(".")[0] for name in EVENT_TYPES}
     return first
+
+
+async def _failed_sync_run(session: Any, account_id: str, sync_id: str) -> None:
+    """A failed run of a sync, as a worker ends one: it makes a ``sync.run_failed``."""
+    from rolodex.runs.service import finish_run, start_run
+
+    run = await start_run(session, account_id, "sync", owner_id=sync_id)
+    await finish_run(session, run, "failed", error=MARKERS["sync"])
 
 
 def _credentials(client: Any, tenant: Tenant) -> list[Credential]:
