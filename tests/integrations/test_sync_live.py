@@ -274,3 +274,60 @@ def test_a_remote_failing_mid_run_is_resumed_and_writes_nothing_twice(
         assert writes_of(run_sync(ours, sync_id)) == []
     there = peer.get("/contacts", params={"per_page": 250}).json()["data"]
     assert sorted(c["email"] for c in there) == sorted(addresses)
+
+
+def test_a_worker_killed_mid_run_leaves_it_to_another_without_duplicates(
+    pair: tuple[Tenant, Tenant, str], proxy: Proxy, remote: LiveServer, tmp_path, workers
+) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from tests.integrations.proxy import delay
+
+    ours, peer, connection_id = pair
+    addresses = sorted(email() for _ in range(5))
+    for address in addresses:
+        ours.post("/contacts", json={"first_name": "Killed", "email": address})
+    posts = on("POST", "/api/v1/contacts")
+    proxy.inject(*(delay(1.0, matches=posts) for _ in addresses))
+    sync_id = make_sync(ours, connection_id, direction="push")
+    run_id = ours.post(f"/syncs/{sync_id}/run", json={}).json()["data"]["id"]
+    log = (tmp_path / "worker.log").open("w")
+    env = {
+        **remote.env,
+        "ROLODEX_SECRET_KEY": ours.settings.secret_key,
+        "ROLODEX_WEBHOOKS_ALLOW_PRIVATE": "true",
+        "ROLODEX_WORKER_POLL_SECONDS": "0.05",
+        "ROLODEX_WORKER_LEASE_SECONDS": "3",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rolodex", "worker"],
+        env=env,
+        cwd=remote.cwd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while proxy.count("POST", "/api/v1/contacts") < 2:
+            assert time.monotonic() < deadline and process.poll() is None, "the worker never ran"
+            time.sleep(0.05)
+    finally:
+        process.kill()  # mid-run: some contacts created there, not all linked
+        process.wait()
+        log.close()
+    half = ours.get(f"/runs/{run_id}").json()["data"]
+    assert half["status"] == "running", half
+    with workers(1, worker_lease_seconds=3):
+        deadline = time.monotonic() + 120
+        while ours.get(f"/runs/{run_id}").json()["data"]["status"] != "succeeded":
+            assert time.monotonic() < deadline, ours.get(f"/runs/{run_id}").json()
+            time.sleep(0.2)
+        assert writes_of(run_sync(ours, sync_id)) == []
+    there = peer.get("/contacts", params={"per_page": 250}).json()["data"]
+    assert sorted(c["email"] for c in there) == addresses
+    links = ours.get("/links", params={"connection_id": connection_id}).json()["data"]
+    assert sorted(link["record_id"] for link in links) == sorted(
+        c["id"] for c in contacts(ours).values()
+    )
