@@ -6,8 +6,8 @@ request goes through the shared transport (budget, retries, 429 holds, usage), a
 is reported to the run (:class:`Seen`), so a run shows every request it made.
 
 The ``rolodex`` connector's remote is another Rolodex's native API (``updated_after``,
-``include_deleted``, ``Idempotency-Key`` on every write). HighLevel and MOCO remotes
-come with their operations.
+``include_deleted``, ``Idempotency-Key`` on every write); HighLevel's is made of its
+connector's contact operations (:mod:`rolodex.syncs.remote_operations`).
 """
 
 from __future__ import annotations
@@ -233,6 +233,10 @@ class NativeRemote:
 def remote_for(caller: Caller, target: Target, remote_type: str, report: Report) -> Remote | None:
     """The remote side of a sync of ``remote_type`` at ``target``; None when its
     connector cannot sync yet."""
+    from rolodex.syncs.remote_operations import HighLevelContacts
+
     if target.connector.kind == "rolodex" and remote_type in ("contacts", "companies"):
         return NativeRemote(caller, target, remote_type, report)
+    if target.connector.kind == "highlevel" and remote_type == "contacts":
+        return HighLevelContacts(caller, target, report)
     return None

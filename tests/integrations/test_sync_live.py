@@ -331,3 +331,50 @@ def test_a_worker_killed_mid_run_leaves_it_to_another_without_duplicates(
     assert sorted(link["record_id"] for link in links) == sorted(
         c["id"] for c in contacts(ours).values()
     )
+
+
+def test_contacts_sync_both_ways_with_a_highlevel_location(
+    make_tenant: Callable[[], Tenant], proxy: Proxy, workers
+) -> None:
+    """The peer's HighLevel surface, through the ``highlevel`` connector."""
+    ours, peer = make_tenant(), make_tenant()
+    made = ours.post(
+        "/connections",
+        json={
+            "kind": "highlevel",
+            "base_url": f"{proxy.url}/highlevel",
+            "location_id": peer.account_id,
+            "credentials": {"api_key": peer.key},
+            "rate_limit": FAST_REMOTE,
+        },
+    )
+    assert made.status_code == 201, made.text
+    connection_id = made.json()["data"]["id"]
+    ada, bob, cy = email(), email(), email()
+    ours.post("/contacts", json={"first_name": "Ada", "email": ada, "tags": ["vip"]})
+    peer.post("/contacts", json={"first_name": "Bob", "email": bob})
+    ours.post("/contacts", json={"first_name": "Cy", "email": cy})
+    peer.post("/contacts", json={"first_name": "Cy", "last_name": "Both", "email": cy})
+    sync_id = make_sync(ours, connection_id)
+    with workers(1):
+        first = run_sync(ours, sync_id)
+        assert first["status"] == "succeeded", first
+        here, there = contacts(ours), contacts(peer)
+        assert set(here) == set(there) == {ada, bob, cy}
+        assert there[ada]["first_name"] == "Ada" and there[ada]["tags"] == ["vip"]
+        assert here[bob]["first_name"] == "Bob"
+        assert here[cy]["last_name"] == there[cy]["last_name"]
+        before, peer_before = counts(ours), counts(peer)
+        proxy.reset()
+        again = run_sync(ours, sync_id)
+        assert again["status"] == "succeeded" and writes_of(again) == [], again["steps"]
+        assert counts(ours) == before and counts(peer) == peer_before
+        assert proxy.count("PUT") == proxy.count("DELETE") == 0
+        assert proxy.count("POST", "/highlevel/contacts/search") == proxy.count("POST")
+        ours.patch(f"/contacts/{here[ada]['id']}", json={"last_name": "Lovelace"})
+        peer.patch(f"/contacts/{there[bob]['id']}", json={"last_name": "Builder"})
+        edited = run_sync(ours, sync_id)
+        assert sorted(writes_of(edited)) == ["remote.update", "rolodex.update"], edited
+        assert contacts(peer)[ada]["last_name"] == "Lovelace"
+        assert contacts(ours)[bob]["last_name"] == "Builder"
+        assert writes_of(run_sync(ours, sync_id)) == []
