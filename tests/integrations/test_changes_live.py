@@ -283,3 +283,48 @@ def test_a_bad_signature_through_the_proxy_is_401_and_stores_nothing(
     assert changes(ours_tenant, con) == []
     stranger = make_tenant()
     assert stranger.get(f"/connections/{con}/changes").status_code == 404
+
+
+def test_another_rolodex_is_polled_with_its_tombstones_and_its_events_come_in_signed(
+    make_tenant: Callable[[], Tenant], api: Proxy, hooks: Proxy, deliveries: Any, workers: Any
+) -> None:
+    ours_tenant, peer = make_tenant(), make_tenant()
+    con = connect(
+        ours_tenant,
+        base_url=f"{api.url}/api/v1",
+        credentials={"api_key": peer.key},
+        rate_limit=FAST_REMOTE,
+    )["id"]
+    kept = [peer.post("/contacts", json={"first_name": f"P{n}"}).json()["data"] for n in range(3)]
+    company = peer.post("/companies", json={"name": "Acme"}).json()["data"]
+    assert peer.delete(f"/contacts/{kept[0]['id']}").status_code == 200
+    assert poll(ours_tenant, con, workers) == {"seen": 4, "stored": 4}
+    found = {(c["remote_type"], c["remote_id"]): c["action"] for c in changes(ours_tenant, con)}
+    assert found == {
+        ("contact", kept[0]["id"]): "deleted",
+        ("contact", kept[1]["id"]): "created",
+        ("contact", kept[2]["id"]): "created",
+        ("company", company["id"]): "created",
+    }
+    assert poll(ours_tenant, con, workers)["stored"] == 0
+
+    endpoint = peer.post(
+        "/webhooks",
+        json={"url": f"{hooks.url}/integrations/hooks/{con}", "events": ["contact.*"]},
+    )
+    assert endpoint.status_code == 201, endpoint.text
+    secret = endpoint.json()["data"]["secret"]
+    patched = ours_tenant.patch(
+        f"/connections/{con}", json={"credentials": {"webhook_secret": secret}}
+    )
+    assert patched.status_code == 200, patched.text
+    with deliveries():
+        peer.patch(f"/contacts/{kept[1]['id']}", json={"last_name": "Webhook"})
+        wait_for(lambda: len(changes(ours_tenant, con)) == 5, "the update's event")
+    last = changes(ours_tenant, con)[-1]
+    assert (last["source"], last["event"], last["payload"]["last_name"]) == (
+        "webhook",
+        "contact.updated",
+        "Webhook",
+    )
+    assert poll(ours_tenant, con, workers)["stored"] == 0  # the poll sees the same change

@@ -33,6 +33,9 @@ from rolodex.integrations.connector import RemoteRequest, RemoteResponse
 
 PAGE = 100
 MOCO_PRECISION = timedelta(seconds=1)
+CREATED_WITHIN = timedelta(seconds=1)
+"""A polled record that last changed this soon after it was made is reported created
+(a remote stamps both times apart by a few microseconds)."""
 
 
 def iso(moment: datetime) -> str:
@@ -57,12 +60,14 @@ class Feed:
         return parse_time(record.get(self.updated_field))
 
     def action_of(self, record: Mapping[str, Any]) -> str:
-        """``deleted`` for a tombstone, ``created`` when it never changed since it was
-        made, else ``updated``."""
+        """``deleted`` for a tombstone, ``created`` when it last changed within
+        :data:`CREATED_WITHIN` of being made, else ``updated``."""
         if self.deleted_field and record.get(self.deleted_field):
             return "deleted"
-        made = parse_time(record.get(self.created_field))
-        return "created" if made is not None and made == self.updated_at(record) else "updated"
+        made, changed = parse_time(record.get(self.created_field)), self.updated_at(record)
+        if made is not None and changed is not None and changed - made < CREATED_WITHIN:
+            return "created"
+        return "updated"
 
 
 def _list_of(response: RemoteResponse) -> list[dict[str, Any]]:
