@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -47,9 +47,18 @@ def _new_token() -> str:
 
 
 async def open_session(session: AsyncSession, user: User, settings: Settings) -> str:
-    """A new session for ``user``; the cookie's value (shown only to this browser)."""
+    """A new session for ``user``; the cookie's value (shown only to this browser).
+
+    The user's ended sessions (revoked or past their absolute expiry) are deleted on the
+    way, so the table holds about one row per browser a user keeps signed in."""
     token = _new_token()
     now = utcnow()
+    await session.execute(
+        delete(DashboardSession).where(
+            DashboardSession.user_id == user.id,
+            or_(DashboardSession.revoked_at.is_not(None), DashboardSession.expires_at <= now),
+        )
+    )
     session.add(
         DashboardSession(
             id=new_id(SESSION_PREFIX),

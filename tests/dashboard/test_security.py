@@ -189,6 +189,30 @@ def test_only_the_hash_of_the_session_token_is_stored(tenant: Tenant, owner: Bro
     assert hash_token(token) in hashes
 
 
+def test_ended_sessions_are_deleted_at_the_next_sign_in(
+    tenant: Tenant, browser_for: Callable[..., Browser]
+) -> None:
+    from sqlalchemy import func, select
+
+    async def rows(session: Any) -> int:
+        return int(
+            await session.scalar(
+                select(func.count())
+                .select_from(DashboardSession)
+                .where(DashboardSession.user_id == tenant.user_id)
+            )
+        )
+
+    kept = browser_for(tenant.email)
+    for _ in range(3):
+        assert browser_for(tenant.email).post("/dashboard/logout").status_code == 303
+    # each sign-in deleted the session signed out before it: the live one and the last
+    assert tenant.run(rows) == 2
+    browser_for(tenant.email)
+    assert tenant.run(rows) == 2  # the live one and the new one
+    assert kept.get("/dashboard").status_code == 200
+
+
 def test_sign_out_revokes_the_session(owner: Browser) -> None:
     cookie = owner.session_cookie
     response = owner.post("/dashboard/logout")
