@@ -27,6 +27,9 @@ from rolodex.dialects.highlevel.surface import HIGHLEVEL
 from rolodex.dialects.moco.routes import ROUTERS as MOCO_ROUTERS
 from rolodex.dialects.moco.surface import MOCO
 from rolodex.events.routes import router as events
+from rolodex.flows.dispatch import FlowStarter
+from rolodex.flows.routes import router as flows
+from rolodex.flows.routes import templates_router as flow_templates
 from rolodex.health import router as health
 from rolodex.http.errors import install_error_handlers
 from rolodex.http.methods import MethodMiddleware
@@ -100,6 +103,8 @@ def api_routes() -> APIRouter:
         links,
         connection_operations,
         catalog,
+        flows,
+        flow_templates,
     ):
         api.include_router(router)
     return api
@@ -139,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # What the pipeline's authentication accepts beside API keys (rolodex.http.auth).
     app.state.token_kinds = {ACCESS_TOKEN_PREFIX: authenticate_access_token}
     # What the outbox hands each request's new events to (rolodex.events.outbox).
-    app.state.event_subscribers = (enqueue_deliveries, queue_on_change)
+    app.state.event_subscribers = (enqueue_deliveries, queue_on_change, FlowStarter(settings))
 
     api = api_routes()
     app.state.oauth_scopes = scopes_of(api.routes)

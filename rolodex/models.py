@@ -10,6 +10,7 @@ from rolodex.db import Base
 from rolodex.deployment_keys.models import DeploymentKey
 from rolodex.dialects.numbers import RecordNumber
 from rolodex.events.models import Event, EventSequence
+from rolodex.flows.models import Flow
 from rolodex.idempotency.models import IdempotencyRecord
 from rolodex.integrations.changes.models import ChangeConsumer, ChangeStream, RemoteChange
 from rolodex.integrations.models import (
@@ -46,6 +47,7 @@ __all__ = [
     "DeploymentKey",
     "Event",
     "EventSequence",
+    "Flow",
     "IdempotencyRecord",
     "IntegrationJob",
     "IntegrationLease",

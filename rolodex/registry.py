@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from rolodex.flows.kinds import FLOW
 from rolodex.integrations.kinds import INTEGRATION_KINDS
 from rolodex.kinds import DOMAIN_KINDS, ResourceKind
 from rolodex.runs.kinds import RUN
@@ -17,6 +18,7 @@ KINDS: tuple[ResourceKind, ...] = (
     *INTEGRATION_KINDS,
     RUN,
     *SYNC_KINDS,
+    FLOW,
 )
 BY_NAME: Mapping[str, ResourceKind] = MappingProxyType({kind.name: kind for kind in KINDS})
 BY_PREFIX: Mapping[str, ResourceKind] = MappingProxyType({kind.prefix: kind for kind in KINDS})

@@ -61,6 +61,7 @@ _NOT_AUDITED = frozenset(
         "connection_oauth_state",
         "link",
         "sync_write",
+        "run",
     }
 )
 RESOURCE_TYPES = {prefix: name for name, prefix in PREFIXES.items() if name not in _NOT_AUDITED}

@@ -17,4 +17,5 @@ EVENT_TYPES: tuple[str, ...] = (
     "connection.needs_auth",
     "connection.failing",
     "sync.run_failed",
+    "flow.run_failed",
 )

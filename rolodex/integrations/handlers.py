@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from rolodex.flows.dispatch import FLOW_JOB, WATCH_JOB
+from rolodex.flows.handler import run_flow, watch_changes
 from rolodex.integrations.changes.polling import run_poll
 from rolodex.integrations.changes.schedule import POLL_JOB
 from rolodex.integrations.operations import OPERATION_JOB, run_operation
@@ -17,6 +19,12 @@ from rolodex.syncs.handler import run_sync
 from rolodex.syncs.runs import SYNC_JOB
 
 HANDLERS: Mapping[str, JobHandler] = MappingProxyType(
-    {OPERATION_JOB: run_operation, POLL_JOB: run_poll, SYNC_JOB: run_sync}
+    {
+        OPERATION_JOB: run_operation,
+        POLL_JOB: run_poll,
+        SYNC_JOB: run_sync,
+        FLOW_JOB: run_flow,
+        WATCH_JOB: watch_changes,
+    }
 )
 """Every kind of job by name."""

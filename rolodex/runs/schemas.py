@@ -24,6 +24,7 @@ class StepOut(BaseModel):
     """One step of a run: an operation, the request it sent, and its result or error."""
 
     index: int
+    action: int | None = Field(default=None, description="The flow action it ran.")
     operation: str
     connection_id: str | None = None
     status: Literal["succeeded", "failed", "skipped"]

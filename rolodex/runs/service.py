@@ -124,11 +124,14 @@ def make_step(
     result: Any = None,
     error: str | None = None,
     secrets: Iterable[str] = (),
+    action: int | None = None,
 ) -> dict[str, Any]:
-    """One step as a run keeps it, every secret of ``secrets`` masked."""
+    """One step as a run keeps it, every secret of ``secrets`` masked; ``action``: the
+    index of the flow action (or sync stage) it belongs to."""
     known = list(secrets)
     step: dict[str, Any] = {
         "index": index,
+        "action": action,
         "operation": operation,
         "connection_id": connection_id,
         "status": status,
