@@ -28,7 +28,7 @@ from rolodex.http.envelope import (
     deleted,
     one,
 )
-from rolodex.http.pagination import ListParams, kind_params, list_response, paginate_kind
+from rolodex.http.pagination import ListParams, Page, kind_params, list_response, paginate_kind
 from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, WritePrecondition, api_router
 from rolodex.runs.kinds import RUN
 from rolodex.runs.schemas import RunOut
@@ -156,6 +156,7 @@ async def test_flow(
     "they need (`highlevel`, `moco`, `rolodex`) and post a template's `flow`.",
 )
 async def flow_templates(
+    request: Request,
     principal: CurrentPrincipal,
     highlevel: ConnectionParam = None,
     moco: ConnectionParam = None,
@@ -163,12 +164,16 @@ async def flow_templates(
 ) -> JsonResponse:
     service.require_manager(principal)
     found = templates({"highlevel": highlevel, "moco": moco, "rolodex": rolodex})
-    data = [TemplateOut.model_validate(item).model_dump(mode="json") for item in found]
-    meta = {
-        "page": 1,
-        "per_page": len(data),
-        "total": len(data),
-        "total_pages": 1,
-        "next_cursor": None,
-    }
-    return JsonResponse({"data": data, "meta": meta})
+    params = ListParams(
+        page=1,
+        per_page=max(len(found), 1),
+        sort="key",
+        descending=False,
+        sort_given=False,
+        after=None,
+        updated_after=None,
+        ids=None,
+        include_deleted=False,
+    )
+    page = Page(rows=found, params=params, total=len(found), next_cursor=None)
+    return list_response(request, page, TemplateOut)

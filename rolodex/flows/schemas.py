@@ -125,7 +125,12 @@ class FlowTest(WriteModel):
     whole (``event``: ``{"type", "data", …}`` as the event feed shows one)."""
 
     event_id: Annotated[str, Field(max_length=40)] | None = None
-    event: dict[str, Any] | None = None
+    event: dict[str, Any] | None = Field(
+        default=None,
+        examples=[
+            {"type": "contact.created", "data": {"first_name": "Ada", "email": "ada@example.com"}}
+        ],
+    )
 
     @model_validator(mode="after")
     def _one(self) -> FlowTest:

@@ -31,9 +31,10 @@ MARKERS = {
     "webhook_endpoint": "leak-webhook-token",
     "connection": "leak-connection-name",
     "sync": "leak-sync-run-error",
+    "flow": "leak-flow-run-error",
 }
 FAMILIES = frozenset(MARKERS)
-FOR_MANAGERS = frozenset({"webhook_endpoint", "audit_entry", "connection", "sync"})
+FOR_MANAGERS = frozenset({"webhook_endpoint", "audit_entry", "connection", "sync", "flow"})
 """Kinds only owners and admins (and account keys) may read, whatever the scope."""
 HOOK_URL = f"https://hooks.example.com/in?token={MARKERS['webhook_endpoint']}"
 
@@ -92,6 +93,20 @@ def _seed(tenant: Tenant) -> dict[str, str]:
     }
     sync_id = tenant.post("/syncs", json=sync).json()["data"]["id"]
     tenant.run(_failed_sync_run, tenant.account_id, sync_id)
+    flow = {
+        "name": MARKERS["flow"],
+        "trigger": {"event": "webhook_endpoint.ping"},
+        "actions": [
+            {
+                "connection_id": made.json()["data"]["id"],
+                "operation": "contacts.create",
+                "mapping": {"first_name": "data.id"},
+            }
+        ],
+    }
+    flow_made = tenant.post("/flows", json=flow)
+    assert flow_made.status_code == 201, flow_made.text
+    tenant.run(_failed_run, tenant.account_id, flow_made.json()["data"]["id"])
     events = tenant.get("/events", params={"per_page": 100}).json()["data"]
     first: dict[str, str] = {}
     for event in events:
@@ -106,6 +121,14 @@ async def _failed_sync_run(session: Any, account_id: str, sync_id: str) -> None:
 
     run = await start_run(session, account_id, "sync", owner_id=sync_id)
     await finish_run(session, run, "failed", error=MARKERS["sync"])
+
+
+async def _failed_run(session: Any, account_id: str, flow_id: str) -> None:
+    """A failed run of the flow, as a worker records one: it announces flow.run_failed."""
+    from rolodex.runs.service import finish_run, start_run
+
+    run = await start_run(session, account_id, "flow", owner_id=flow_id, job_kind="flow")
+    await finish_run(session, run, "failed", error=MARKERS["flow"])
 
 
 def _credentials(client: Any, tenant: Tenant) -> list[Credential]:

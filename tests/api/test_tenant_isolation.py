@@ -85,8 +85,9 @@ def body_for(document: dict[str, Any], method: str, path: str) -> Any:
     return sample(schema, document["components"]["schemas"])
 
 
-KINDLESS = {f"{API}/catalog": "integrations"}
-"""Routes of no record kind (the catalog of operations), and the scope family they need."""
+KINDLESS = {f"{API}/catalog": "integrations", f"{API}/flow-templates": "integrations"}
+"""Routes of no record kind (the catalog of operations, the flow templates), and the scope
+family they need."""
 
 
 def named(parameter: dict[str, Any]) -> str | None:
@@ -159,6 +160,20 @@ def foreign_ids(make_tenant) -> dict[str, str]:
     event = other.get("/events").json()["data"][0]
     entry = other.get("/audit-log").json()["data"][0]
     run_id = other.run(_finished_run, other.account_id)
+    flow = other.post(
+        "/flows",
+        json={
+            "name": "Other flow",
+            "trigger": {"event": "contact.created"},
+            "actions": [
+                {
+                    "connection_id": connection["id"],
+                    "operation": "contacts.create",
+                    "mapping": {"first_name": "data.first_name"},
+                }
+            ],
+        },
+    ).json()["data"]
     return {
         "aud": entry["id"],
         "cmp": company["id"],
@@ -177,6 +192,7 @@ def foreign_ids(make_tenant) -> dict[str, str]:
         "run": run_id,
         "syn": sync["id"],
         "lnk": link,
+        "flw": flow["id"],
     }
 
 
