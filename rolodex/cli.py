@@ -191,6 +191,12 @@ def _connections() -> Any:
     return group_of(connection_app, "connection")
 
 
+def _flows() -> Any:
+    from rolodex.flows.cli import flow_app
+
+    return group_of(flow_app, "flow")
+
+
 def _worker() -> Any:
     from rolodex.webhooks.cli import worker
 
@@ -234,6 +240,11 @@ LAZY = [
         "Create, list, check and delete connections to other systems.",
         _connections,
     ),
+    Lazy(
+        "flow",
+        "List, create, test, enable and disable flows, and show their runs.",
+        _flows,
+    ),
     Lazy("contacts", CONTACTS_HELP, _contacts),
     Lazy(
         "import",
@@ -256,6 +267,7 @@ ORDER = [
     "rekey",
     "oauth-client",
     "connection",
+    "flow",
     "contacts",
     "import",
     "export",

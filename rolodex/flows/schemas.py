@@ -168,6 +168,10 @@ class ActionShown(BaseModel):
     """What one action would do."""
 
     index: int
+    needs_steps: bool = Field(
+        description="Its input reads an earlier action's output, which a dry run does not "
+        "have: its errors say what is missing, and do not make the flow invalid."
+    )
     connection_id: str
     operation: str
     would_send: bool

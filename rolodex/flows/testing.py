@@ -5,11 +5,14 @@ anywhere: no remote request, no row, no event, no audit entry. The only reads ar
 Rolodex (the event, the connections, links), and the answer lists them.
 
 The outputs of earlier actions (``steps[n]``) are not known without running them: in a
-dry run they are null.
+dry run they are null, and an action that reads them says so (``needs_steps``): what it
+lacks for that reason is shown, and does not make the flow ``invalid``.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from cryptography.fernet import InvalidToken
@@ -32,6 +35,14 @@ from rolodex.keyring import KeyRing
 from rolodex.schemas import dump
 
 RUN_PLACEHOLDER = "<run id>"
+
+
+_STEPS = re.compile(r"\bsteps\b")
+
+
+def _uses_steps(mapping: Any) -> bool:
+    """Whether any mapping value reads an earlier action's output (``steps``)."""
+    return bool(_STEPS.search(json.dumps(mapping)))
 
 
 async def event_of(session: AsyncSession, principal: Principal, event_id: str) -> dict[str, Any]:
@@ -105,9 +116,11 @@ async def dry_run(
         if target is not None and plan.operation is not None and plan.request is not None:
             key = f"rolodex-{RUN_PLACEHOLDER}-{index}"
             request = render_request(target, plan.operation, plan.request, key)
+        needs_steps = index > 0 and _uses_steps(action.get("mapping") or {})
         shown.append(
             {
                 "index": index,
+                "needs_steps": needs_steps,
                 "connection_id": plan.connection_id,
                 "operation": str(action.get("operation")),
                 "would_send": condition.holds and not errors and request is not None,
@@ -117,7 +130,9 @@ async def dry_run(
             }
         )
         steps.append(None)
-    invalid = condition.error is not None or any(item["errors"] for item in shown)
+    invalid = condition.error is not None or any(
+        item["errors"] and not item["needs_steps"] for item in shown
+    )
     status = (
         "skipped"
         if not condition.holds and condition.error is None

@@ -277,3 +277,61 @@ def test_the_dry_run_of_every_template_writes_nothing(
         if action["request"] is not None:
             assert set(action["request"]) == {"method", "url", "headers", "body"}
             assert peer.key not in str(action["request"])
+
+
+def test_the_dry_run_of_a_flow_on_a_stored_event_writes_nothing(
+    pair: tuple[Tenant, Tenant, str], proxy: Proxy
+) -> None:
+    ours, peer, connection_id = pair
+    flow = created(
+        ours,
+        {
+            "name": "Contact → peer, with a note",
+            "trigger": {"connection_id": None, "event": "contact.*"},
+            "actions": [
+                {
+                    "connection_id": connection_id,
+                    "operation": "contacts.create",
+                    "mapping": {
+                        "first_name": "data.first_name",
+                        "email": {"expr": "data.email", "type": "email"},
+                        "company_id": {"link": "data.company_id"},
+                    },
+                },
+                {
+                    "connection_id": connection_id,
+                    "operation": "notes.create",
+                    "mapping": {
+                        "contact_id": {"expr": "steps[0].id", "required": True},
+                        "body": "concat('About ', related.company.name)",
+                    },
+                },
+            ],
+        },
+    )
+    company = ours.post("/companies", json={"name": "Acme"}).json()["data"]
+    ours.post(
+        "/contacts",
+        json={"first_name": "Ada", "email": "a@example.com", "company_id": company["id"]},
+    )
+    [event] = ours.get("/events", params={"type": "contact.created"}).json()["data"]
+
+    before, seen = _snapshot(ours), proxy.count()
+    answer = ours.post(f"/flows/{flow['id']}/test", json={"event_id": event["id"]})
+    assert answer.status_code == 200, answer.text
+    assert _snapshot(ours) == before and proxy.count() == seen
+
+    shown = answer.json()["data"]
+    assert shown["status"] == "would_run"
+    first, second = shown["actions"]
+    assert first["request"]["body"] == {"first_name": "Ada", "email": "a@example.com"}
+    assert first["request"]["headers"]["X-API-Key"] == "***"
+    assert second["needs_steps"] is True and second["would_send"] is False
+    assert {r["what"] for r in shown["reads"]} >= {
+        "flow",
+        "event",
+        "connections",
+        "company",
+        "link",
+    }
+    assert peer.key not in answer.text
