@@ -1,6 +1,7 @@
 """Evaluating a flow on an event: its condition, and for each action the mapped input,
 its validation and the exact request the operation sends. The same code serves the dry
-run (:mod:`rolodex.flows.testing`), which only shows the request, and the live run
+run (:mod:`rolodex.flows.testing`), which only shows the request (through the one
+dry-run renderer, :func:`rolodex.integrations.rendering.render`), and the live run
 (:mod:`rolodex.flows.handler`), which sends it.
 
 The context of every expression is the trigger's event as the event feed shows it
@@ -16,18 +17,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from pydantic import ValidationError
 
-from rolodex import __version__
 from rolodex.errors import Detail, details_of
 from rolodex.flows.expressions import ExpressionError, evaluate
 from rolodex.flows.mapping import Mapped, map_value
 from rolodex.integrations import credentials as sealed
 from rolodex.integrations.connector import Operation, RemoteRequest
 from rolodex.integrations.target import Target
-from rolodex.integrations.transport import RemoteFailure, url_of
-from rolodex.runs.redaction import MASK, redact
 
 LinkFinder = Callable[[str, str, str], Awaitable[str | None]]
 """``(connection_id, direction, id) -> linked id`` (see :mod:`rolodex.flows.links`)."""
@@ -171,44 +168,6 @@ async def plan_action(
 def idempotency_key(run_id: str, index: int) -> str:
     """The key of action ``index``'s write in run ``run_id``: the same on every attempt."""
     return f"rolodex-{run_id}-{index}"
-
-
-def render_request(
-    target: Target, operation: Operation, request: RemoteRequest, key: str | None
-) -> dict[str, Any]:
-    """The exact request the transport sends for ``request`` — method, URL with its
-    query, headers (every credential as ``***``), JSON body — as a dry run shows it."""
-    try:
-        url = url_of(target, request.path)
-    except RemoteFailure as exc:
-        url = f"(not sent: {exc.message})"
-    if request.params:
-        query = str(httpx.QueryParams({k: _param(v) for k, v in request.params.items()}))
-        url = f"{url}?{query}"
-    headers: dict[str, str] = {"User-Agent": f"Rolodex-Integrations/{__version__}"}
-    headers.update(target.connector.default_headers)
-    headers.update(request.headers)
-    if request.json is not None:
-        headers["Content-Type"] = "application/json"
-    if key is not None and operation.writes and target.connector.idempotency_header:
-        headers[target.connector.idempotency_header] = key
-    for name in target.auth_headers():
-        headers[name] = MASK
-    secrets = secrets_of(target)
-    return {
-        "method": request.method,
-        "url": target.mask(url),
-        "headers": {name: target.mask(value) for name, value in headers.items()},
-        "body": redact(request.json, secrets),
-    }
-
-
-def _param(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return [_param(item) for item in value]
-    return value
 
 
 def secrets_of(target: Target) -> list[str]:

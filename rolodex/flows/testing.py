@@ -21,15 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolodex.accounts.principal import Principal
 from rolodex.db import utcnow
-from rolodex.errors import NotFound
+from rolodex.errors import DomainError, NotFound
 from rolodex.events.models import Event
 from rolodex.events.schemas import EventOut
-from rolodex.flows.engine import check_condition, context_of, plan_action, render_request
+from rolodex.flows.engine import check_condition, context_of, plan_action
 from rolodex.flows.links import find_link
 from rolodex.flows.related import related_of
 from rolodex.flows.schemas import FlowTest
 from rolodex.flows.service import get_flow
 from rolodex.flows.validation import connections_of
+from rolodex.integrations.rendering import render
 from rolodex.integrations.target import Target
 from rolodex.keyring import KeyRing
 from rolodex.schemas import dump
@@ -115,7 +116,10 @@ async def dry_run(
         request = None
         if target is not None and plan.operation is not None and plan.request is not None:
             key = f"rolodex-{RUN_PLACEHOLDER}-{index}"
-            request = render_request(target, plan.operation, plan.request, key)
+            try:
+                request = render(target, plan.operation, plan.request, shown_key=key)
+            except DomainError as exc:
+                errors.append({"field": f"actions.{index}", "message": exc.message})
         needs_steps = index > 0 and _uses_steps(action.get("mapping") or {})
         shown.append(
             {
