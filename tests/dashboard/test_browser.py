@@ -46,9 +46,11 @@ XSS = "<img src=x onerror=alert(1)>"
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    """Chromium, headless, from the system (``make setup`` installs it)."""
+@pytest.fixture
+def chromium(live_server: LiveServer) -> Iterator[Any]:
+    """Chromium, headless, from the system (``make setup`` installs it); started after
+    the server and its database, whose set-up runs an event loop of its own, and which
+    Playwright's loop in this thread would refuse."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make setup` installs it (apt-get install chromium)")
     with playwright_sync.sync_playwright() as playwright:
