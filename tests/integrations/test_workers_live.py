@@ -60,6 +60,17 @@ def worker_process(server: LiveServer, log: Path) -> Iterator[subprocess.Popen[s
         handle.close()
 
 
+def wait_until_started(logs: list[Path], timeout: float = 90) -> None:
+    """Wait until every worker's log says its integration worker has started."""
+    deadline = time.monotonic() + timeout
+    while not all(
+        "integration worker" in text and "started" in text
+        for text in (log.read_text() if log.exists() else "" for log in logs)
+    ):
+        assert time.monotonic() < deadline, [log.read_text() for log in logs if log.exists()]
+        time.sleep(0.1)
+
+
 def account(server: LiveServer) -> str:
     email = f"jobs-{secrets.token_hex(4)}@example.com"
     done = server.cli("init", "--email", email, "--password", "long-enough-pw", "--json")
@@ -114,10 +125,15 @@ def test_jobs_run_in_worker_processes_on_postgresql_and_in_the_server_on_sqlite(
                 ]
                 return [job.id for job in jobs]
 
-            ids = run(url, enqueue)
             if not on_sqlite:
-                for _ in range(2):
-                    stack.enter_context(worker_process(server, tmp_path / "worker.log"))
+                # Both workers are polling before the first job is queued: a worker that
+                # started seconds before the other (a loaded machine) would otherwise run
+                # them all, and the test would say nothing of sharing.
+                logs = [tmp_path / f"worker-{n}.log" for n in range(2)]
+                for log in logs:
+                    stack.enter_context(worker_process(server, log))
+                wait_until_started(logs)
+            ids = run(url, enqueue)
 
             async def states(session: Any) -> list[tuple[str, str | None]]:
                 rows = await session.execute(
