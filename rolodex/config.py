@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     api_key_touch_seconds: int = Field(
         default=60, ge=0, description="How often a key's last_used_at is written at most."
     )
+    auth_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a process keeps an API key it has loaded (0: never); a change "
+        "to any key or user of its account ends that at once, in every process.",
+    )
     password_min_length: int = Field(default=8, ge=1)
     idempotency_ttl_hours: int = Field(
         default=24, ge=24, description="How long an Idempotency-Key and its response are kept."

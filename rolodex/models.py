@@ -1,6 +1,7 @@
 """Every table, imported in one place so that metadata and migrations see them all."""
 
 from rolodex.accounts.models import Account, ApiKey, User
+from rolodex.accounts.versions import CredentialVersion
 from rolodex.appointments.models import Appointment
 from rolodex.audit.models import AuditEntry
 from rolodex.companies.models import Company
@@ -43,6 +44,7 @@ __all__ = [
     "ConnectionOAuthState",
     "ConnectionUsage",
     "Contact",
+    "CredentialVersion",
     "DashboardSession",
     "DeploymentKey",
     "Event",

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from rolodex.accounts import versions as _versions  # noqa: F401 (raises versions on change)
 from rolodex.db import Base, UTCDateTime
 from rolodex.mixins import AccountOwned, Timestamped
 

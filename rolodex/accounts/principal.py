@@ -28,6 +28,8 @@ class Principal:
     credential_kind: str
     key_scope: str | None
     scopes: frozenset[str] | None = None
+    rate_limit: str | None = None
+    """The credential's own rate limit (``N/S;…``); None: the deployment's."""
 
     @property
     def user_id(self) -> str | None:

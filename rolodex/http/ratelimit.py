@@ -32,7 +32,6 @@ from limits.storage import storage_from_string
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
-from rolodex.accounts.models import ApiKey
 from rolodex.accounts.principal import Principal
 from rolodex.config import Settings, parse_rate_limit, parse_rate_limits
 from rolodex.http.context import RequestContext
@@ -229,18 +228,17 @@ async def _peek(
 async def quotas_of(
     request: Request, session: AsyncSession, principal: Principal
 ) -> tuple[Quota, ...]:
-    """The credential's windows: its key's own ``rate_limit``, or the deployment's."""
+    """The credential's windows: its own ``rate_limit`` (as authentication loaded it),
+    or the deployment's."""
     limiter = limiter_of(request)
-    if principal.credential_kind != "api_key":
-        return limiter.defaults
-    # Authentication loaded the key in this session: this is an identity-map look-up.
-    key = await session.get(ApiKey, principal.credential_id)
-    if key is None or not key.rate_limit:
+    if principal.credential_kind != "api_key" or not principal.rate_limit:
         return limiter.defaults
     try:
-        return Quota.parse_all(key.rate_limit)
+        return Quota.parse_all(principal.rate_limit)
     except ValueError:
-        log.warning("API key %s has an invalid rate_limit; using the default", key.id)
+        log.warning(
+            "API key %s has an invalid rate_limit; using the default", principal.credential_id
+        )
         return limiter.defaults
 
 
