@@ -148,11 +148,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = api_routes()
     app.state.oauth_scopes = scopes_of(api.routes)
+    # First: the router tries routes in order, and /health shares no path with the rest.
+    app.include_router(health)
     app.include_router(api)
     app.include_router(oauth)
     app.include_router(oauth_callback)
     app.include_router(remote_hooks)
-    app.include_router(health)
 
     install_error_handlers(app)
     install_dashboard(app)  # pages under /dashboard, and its error pages

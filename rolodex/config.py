@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_echo: bool = False
+    db_pre_ping: bool = Field(
+        default=False,
+        description="Test each pooled PostgreSQL connection with a round trip before "
+        "lending it. Off: a connection the server dropped fails the one request that "
+        "finds it (answered 503) and the pool replaces it.",
+    )
     db_busy_timeout_seconds: float = Field(
         default=15,
         ge=0,

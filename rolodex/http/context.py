@@ -48,7 +48,7 @@ def attach(request: Request, context: RequestContext) -> None:
     request.state.account_id = context.principal.account_id
 
 
-def request_context(request: Request) -> RequestContext:
+async def request_context(request: Request) -> RequestContext:
     """The context the pipeline built for this request (the dependency of routes)."""
     context: RequestContext = request.scope[_KEY]
     return context

@@ -9,7 +9,6 @@ from pydantic_core import to_json
 from starlette.responses import Response
 
 from rolodex.preconditions import etag_of
-from rolodex.schemas import dump
 
 T = TypeVar("T")
 
@@ -78,7 +77,9 @@ def one(
         all_headers.setdefault("ETag", etag_of(obj))
     if location:
         all_headers["Location"] = location
-    return JsonResponse({"data": dump(schema, obj)}, status_code=status_code, headers=all_headers)
+    # The validated model is rendered straight to JSON (the same bytes as its dump).
+    shown = schema.model_validate(obj, from_attributes=True)
+    return JsonResponse({"data": shown}, status_code=status_code, headers=all_headers)
 
 
 def deleted() -> JsonResponse:

@@ -71,10 +71,19 @@ class MethodMiddleware:
     def __init__(self, app: ASGIApp, routes: Iterable[BaseRoute]) -> None:
         self.app = app
         self.templates = path_templates(routes)
+        self._by_prefix = _by_literal_prefix(self.templates)
 
     def owner(self, path: str) -> PathTemplate | None:
-        """The template a path belongs to: the first that matches it."""
-        return next((t for t in self.templates if t.pattern.match(path)), None)
+        """The template a path belongs to: the first that matches it.
+
+        Only the templates whose literal leading segments the path starts with are tried
+        (a few, not every route of the application), in the routes' order."""
+        segments = path.split("/", PREFIX_SEGMENTS + 1)[1 : PREFIX_SEGMENTS + 1]
+        candidates: list[tuple[int, PathTemplate]] = []
+        for depth in range(len(segments) + 1):
+            candidates += self._by_prefix.get(tuple(segments[:depth]), ())
+        candidates.sort(key=lambda pair: pair[0])
+        return next((t for _, t in candidates if t.pattern.match(path)), None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,6 +102,26 @@ class MethodMiddleware:
                 headers={"Allow": template.allow},
             )
             await error_response(request, error, renderer_for(request))(scope, receive, send)
+
+
+PREFIX_SEGMENTS = 3
+"""How many leading path segments index the templates (``api``, ``v1``, ``contacts``)."""
+
+
+def _by_literal_prefix(
+    templates: list[PathTemplate],
+) -> dict[tuple[str, ...], list[tuple[int, PathTemplate]]]:
+    """Templates (with their routing position) by their literal leading segments, at most
+    :data:`PREFIX_SEGMENTS` of them: a path can match only those whose key it starts with."""
+    table: dict[tuple[str, ...], list[tuple[int, PathTemplate]]] = {}
+    for position, template in enumerate(templates):
+        literal = []
+        for segment in template.template.split("/")[1 : PREFIX_SEGMENTS + 1]:
+            if "{" in segment:
+                break
+            literal.append(segment)
+        table.setdefault(tuple(literal), []).append((position, template))
+    return table
 
 
 def _route_path(scope: Scope) -> str:

@@ -6,7 +6,7 @@ Every collection is listed through :func:`paginate` and answered by
 """
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Protocol
@@ -23,7 +23,6 @@ from rolodex.http.cursor import Cursor, decode_cursor, encode_cursor
 from rolodex.http.envelope import JsonResponse
 from rolodex.ids import is_valid_id
 from rolodex.keyring import KeyRing
-from rolodex.schemas import dump
 from rolodex.validation import UtcDatetime, clean_text
 
 MAX_PER_PAGE = 250
@@ -113,16 +112,16 @@ class Listed(Protocol):
     def load(self) -> tuple[ExecutableOption, ...]: ...
 
 
-def kind_params(kind: Listed) -> Callable[..., ListParams]:
+def kind_params(kind: Listed) -> Callable[..., Awaitable[ListParams]]:
     """:func:`list_params` of a kind's collection: its sorts and id prefix."""
     return list_params(list(kind.sorts), kind.prefix)
 
 
-def list_params(sortable: Sequence[str], id_prefix: str) -> Callable[..., ListParams]:
+def list_params(sortable: Sequence[str], id_prefix: str) -> Callable[..., Awaitable[ListParams]]:
     """A dependency that parses the common list parameters of one collection."""
     fields = ", ".join(f"`{name}`" for name in sortable)
 
-    def dependency(
+    async def dependency(
         page: Annotated[int, Query(ge=1, description="1-based page number.")] = 1,
         per_page: Annotated[
             int, Query(ge=1, le=MAX_PER_PAGE, description="Rows per page, 1 to 250.")
@@ -335,5 +334,7 @@ def list_response(
             links.append(f'<{_link(request, page=params.page + 1)}>; rel="next"')
         links.append(f'<{_link(request, page=last)}>; rel="last"')
     headers["Link"] = ", ".join(links)
-    body = {"data": [dump(schema, row) for row in page.rows], "meta": meta}
+    # Validated models are rendered straight to JSON (the same bytes as their dumps).
+    data = [schema.model_validate(row, from_attributes=True) for row in page.rows]
+    body = {"data": data, "meta": meta}
     return JsonResponse(body, headers=headers)

@@ -250,15 +250,15 @@ def api_router(resource: str, *, surface: Surface = NATIVE, **kwargs: Any) -> AP
     return APIRouter(route_class=route_class, **kwargs)
 
 
-def _principal(context: Context) -> Principal:
+async def _principal(context: Context) -> Principal:
     return context.principal
 
 
-def _session(context: Context) -> AsyncSession:
+async def _session(context: Context) -> AsyncSession:
     return context.session
 
 
-def _precondition(context: Context) -> Precondition | None:
+async def _precondition(context: Context) -> Precondition | None:
     return context.precondition
 
 
@@ -270,7 +270,7 @@ WritePrecondition = Annotated[Precondition | None, Depends(_precondition)]
 """The write's ``If-Match`` / ``If-None-Match``, for the service to check on its target."""
 
 
-def secret_of(request: Request) -> KeyRing:
+async def secret_of(request: Request) -> KeyRing:
     """The deployment's key ring (signs cursors with its newest key, accepts any)."""
     ring: KeyRing = request.app.state.key_ring
     return ring
