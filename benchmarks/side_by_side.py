@@ -54,6 +54,7 @@ def scenarios(contact_id: str) -> list[tuple[str, str, str, str | None]]:
         ("list_250_p100", "GET", f"{base}?per_page=250&page=100", None),
         ("list_q", "GET", f"{base}?per_page=25&q=anna", None),
         ("post", "POST", base, "post_contact.lua"),
+        ("post_spread", "POST", base, "post_contact.lua"),
         ("patch", "PATCH", base, "patch_contact.lua"),
         ("batch_250", "POST", f"{base}/batch", "batch_contacts.lua"),
     ]
@@ -122,7 +123,14 @@ BATCH_CONNECTIONS = 2
 
 
 def wrk(
-    base: str, method: str, path: str, script: str | None, key: str, seconds: float, args: Any
+    base: str,
+    method: str,
+    path: str,
+    script: str | None,
+    key: str,
+    seconds: float,
+    args: Any,
+    spread: bool = False,
 ) -> dict[str, float]:
     connections = BATCH_CONNECTIONS if path.endswith("/batch") else args.connections
     command = [
@@ -140,8 +148,11 @@ def wrk(
     ]
     if script:
         command += ["-s", str(HERE / script)]
+    env = args.env
+    if spread:  # the same writes through the keys of 16 accounts (seed.py --spread-accounts)
+        env = {**env, "ROLODEX_BENCH_API_KEYS": ",".join(args.spread_keys)}
     out = subprocess.run(
-        [*command, base + path], capture_output=True, text=True, check=True, env=args.env
+        [*command, base + path], capture_output=True, text=True, check=True, env=env
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
@@ -188,6 +199,7 @@ def main() -> None:
     seed = json.loads((RESULTS / "seed.json").read_text())
     dsn = seed["database_url"].replace("+asyncpg", "")
     key = seed["api_key"]
+    args.spread_keys = seed.get("spread_api_keys", [])
     ids = asyncio.run(some_ids(dsn, seed["account_id"], 500))
     args.env = {**os.environ, "ROLODEX_BENCH_API_KEY": key, "ROLODEX_BENCH_IDS": ",".join(ids)}
     server_env = {
@@ -248,10 +260,11 @@ def main() -> None:
                 order = ["rolodex", "floor"] if n % 2 == 0 else ["floor", "rolodex"]
                 for who in order:
                     base, proc = servers[who]
+                    spread = name.endswith("_spread")
                     if args.warmup:
-                        wrk(base, method, path, script, key, args.warmup, args)
+                        wrk(base, method, path, script, key, args.warmup, args, spread)
                     before = cpu_seconds(proc.pid)
-                    run = wrk(base, method, path, script, key, args.duration, args)
+                    run = wrk(base, method, path, script, key, args.duration, args, spread)
                     spent = cpu_seconds(proc.pid) - before
                     run["cpu_ms_per_request"] = 1000 * spent / max(run["requests"], 1)
                     rss[who] = max(rss[who], rss_mb(proc.pid))
