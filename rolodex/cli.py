@@ -197,6 +197,12 @@ def _flows() -> Any:
     return group_of(flow_app, "flow")
 
 
+def _syncs() -> Any:
+    from rolodex.syncs.cli import sync_app
+
+    return group_of(sync_app, "sync")
+
+
 def _worker() -> Any:
     from rolodex.webhooks.cli import worker
 
@@ -245,6 +251,11 @@ LAZY = [
         "List, create, test, enable and disable flows, and show their runs.",
         _flows,
     ),
+    Lazy(
+        "sync",
+        "List, create, run, enable and disable syncs, and show their runs.",
+        _syncs,
+    ),
     Lazy("contacts", CONTACTS_HELP, _contacts),
     Lazy(
         "import",
@@ -268,6 +279,7 @@ ORDER = [
     "oauth-client",
     "connection",
     "flow",
+    "sync",
     "contacts",
     "import",
     "export",

@@ -187,7 +187,8 @@ def test_the_root_help_says_what_each_loaded_command_says() -> None:
     root = command()
     stand_ins = [c for c in root.commands.values() if isinstance(c, LazyCommand)]
     assert {c.name for c in stand_ins} == {
-        "worker", "key", "oauth-client", "connection", "flow", "contacts", "import", "export"
+        "worker", "key", "oauth-client", "connection", "flow", "sync", "contacts", "import",
+        "export"
     }  # fmt: skip
     for stand_in in stand_ins:
         own = (stand_in.loaded.short_help or stand_in.loaded.help or "").split("\n\n")[0]
