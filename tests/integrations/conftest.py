@@ -22,7 +22,12 @@ from rolodex.integrations.models import Connection, IntegrationJob
 from rolodex.integrations.operations import enqueue_operation
 from rolodex.integrations.runtime import Runtime
 from rolodex.integrations.worker import JobWorker
-from tests.conftest import Tenant
+from tests.conftest import LiveServer, Tenant, start_server
+from tests.integrations.proxy import Proxy, fault_proxy
+
+FAST_REMOTE = {"requests": 50, "per_seconds": 1}
+"""A connection's rate limit where the budget is not what a test is about: the peer takes
+far more than that."""
 
 FAST: dict[str, Any] = {
     "webhooks_allow_private": True,
@@ -141,3 +146,33 @@ def wait_for_jobs(
 
 def wait_until_waiting(tenant: Tenant, ids: list[str], timeout: float = 60) -> None:
     wait_for_jobs(tenant, ids, timeout, statuses=(WAITING,))
+
+
+@pytest.fixture(scope="module")
+def remote(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A second ``rolodex serve`` on the suite's database: the peer a module's connections
+    talk to (its native API and its MOCO and HighLevel surfaces). A module that needs the
+    peer configured otherwise defines its own."""
+    with start_server(database_url, tmp_path_factory.mktemp("remote")) as live:
+        yield live
+
+
+@pytest.fixture
+def proxy(remote: LiveServer) -> Iterator[Proxy]:
+    """The fault-injecting proxy in front of the peer, fresh (no faults, empty log) per test."""
+    with fault_proxy(remote.url) as running:
+        yield running
+
+
+@pytest.fixture
+def pair(make_tenant: Callable[[], Tenant], proxy: Proxy) -> tuple[Tenant, Tenant, str]:
+    """Our tenant, the peer at the remote, and our ``rolodex`` connection to the peer
+    (through the proxy)."""
+    ours, peer = make_tenant(), make_tenant()
+    made = connect(
+        ours,
+        base_url=f"{proxy.url}/api/v1",
+        credentials={"api_key": peer.key},
+        rate_limit=FAST_REMOTE,
+    )
+    return ours, peer, made["id"]

@@ -20,13 +20,12 @@ from rolodex.contacts.models import Contact
 from rolodex.integrations.changes.schedule import enqueue_poll
 from rolodex.integrations.models import Connection
 from tests.conftest import LiveServer, Tenant, start_server
-from tests.integrations.conftest import connect, wait_for_jobs
+from tests.integrations.conftest import FAST_REMOTE, connect, wait_for_jobs
 from tests.integrations.proxy import Proxy, capture, duplicate, fault_proxy, on, status
 from tests.webhooks.conftest import FAST as DELIVERING_FAST
 from tests.webhooks.conftest import _running as running_deliveries
 
 pytestmark = pytest.mark.live
-FAST_REMOTE = {"requests": 50, "per_seconds": 1}
 HOOKS = on("POST", "/integrations/hooks/")
 SAME_KEY = {"ROLODEX_SECRET_KEY": "test-secret-key"}
 """The servers share the test app's database and deployment key: ours opens the

@@ -6,19 +6,13 @@ account), so its API keys are made here and its answers are real HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
-from tests.conftest import LiveServer, Tenant, start_server
+from tests.conftest import LiveServer, Tenant
 
 pytestmark = pytest.mark.live
-
-
-@pytest.fixture(scope="module")
-def remote(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with start_server(database_url, tmp_path_factory.mktemp("remote")) as live:
-        yield live
 
 
 def connect(tenant: Tenant, base_url: str, key: str) -> str:

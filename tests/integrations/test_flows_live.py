@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,40 +15,14 @@ from sqlalchemy import select
 
 from rolodex.db import Base
 from rolodex.flows.templates import TEMPLATES
-from tests.conftest import LiveServer, Tenant, start_server
+from tests.conftest import Tenant
 from tests.integrations.conftest import connect
-from tests.integrations.proxy import Proxy, fail_after, fault_proxy, on
+from tests.integrations.proxy import Proxy, fail_after, on
 
 pytestmark = pytest.mark.live
-FAST_REMOTE = {"requests": 50, "per_seconds": 1}
 MUTABLE = {"api_keys"}
 """Tables a request changes whatever it does: a key's ``last_used_at`` (the suite's
 settings touch it on every request)."""
-
-
-@pytest.fixture(scope="module")
-def remote(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with start_server(database_url, tmp_path_factory.mktemp("flows-remote")) as live:
-        yield live
-
-
-@pytest.fixture
-def proxy(remote: LiveServer) -> Iterator[Proxy]:
-    with fault_proxy(remote.url) as running:
-        yield running
-
-
-@pytest.fixture
-def pair(make_tenant: Callable[[], Tenant], proxy: Proxy) -> tuple[Tenant, Tenant, str]:
-    """Our tenant, the peer at the remote, and our rolodex connection to the peer."""
-    ours, peer = make_tenant(), make_tenant()
-    made = connect(
-        ours,
-        base_url=f"{proxy.url}/api/v1",
-        credentials={"api_key": peer.key},
-        rate_limit=FAST_REMOTE,
-    )
-    return ours, peer, made["id"]
 
 
 def created(tenant: Tenant, body: dict[str, Any]) -> dict[str, Any]:

@@ -23,15 +23,20 @@ from sqlalchemy import select, update
 from rolodex.integrations.credentials import unseal
 from rolodex.integrations.models import Connection
 from tests.conftest import API, LiveServer, Tenant, start_server
-from tests.integrations.conftest import connect, enqueue, wait_for_jobs, wait_until_waiting
-from tests.integrations.proxy import Proxy, fault_proxy
+from tests.integrations.conftest import (
+    FAST_REMOTE,
+    connect,
+    enqueue,
+    wait_for_jobs,
+    wait_until_waiting,
+)
+from tests.integrations.proxy import Proxy
 from tests.oauth.helpers import authorize, register
 
 pytestmark = pytest.mark.live
 
 OURS = "http://localhost"
 CALLBACK = f"{OURS}/integrations/oauth/callback"
-FAST_REMOTE = {"requests": 50, "per_seconds": 1}
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +44,6 @@ def remote(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     env = {"ROLODEX_TOKEN_RATE_LIMIT": "100000/60"}
     with start_server(database_url, tmp_path_factory.mktemp("oauth-remote"), env=env) as live:
         yield live
-
-
-@pytest.fixture
-def proxy(remote: LiveServer) -> Iterator[Proxy]:
-    with fault_proxy(remote.url) as running:
-        yield running
 
 
 def oauth_connection(ours: Tenant, peer: Tenant, remote: LiveServer, proxy: Proxy) -> str:

@@ -23,7 +23,7 @@ from rolodex.integrations.catalog import catalog
 from rolodex.integrations.connectors.highlevel import VERSION
 from rolodex.integrations.connectors_registry import connector_of
 from tests.api.test_tenant_isolation import sample
-from tests.conftest import PASSWORD, LiveServer, Tenant, start_server
+from tests.conftest import PASSWORD, LiveServer, Tenant
 from tests.integrations.proxy import Proxy, fault_proxy
 
 pytestmark = pytest.mark.live
@@ -41,12 +41,6 @@ OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
 """Inputs the schema alone cannot make valid (a rule across fields)."""
 
 CASES = [pytest.param(item, id=f"{item.connector}:{item.key}") for item in catalog()]
-
-
-@pytest.fixture(scope="module")
-def remote(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with start_server(database_url, tmp_path_factory.mktemp("dry-remote")) as live:
-        yield live
 
 
 @pytest.fixture(scope="module")

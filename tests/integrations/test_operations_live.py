@@ -6,31 +6,18 @@ through the peer account's own native API."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from pydantic import TypeAdapter
 
 from rolodex.integrations.connectors_registry import connector_of
-from tests.conftest import LiveServer, Tenant, start_server
-from tests.integrations.proxy import Proxy, drop, fault_proxy, on, status
+from tests.conftest import Tenant
+from tests.integrations.conftest import FAST_REMOTE
+from tests.integrations.proxy import Proxy, drop, on, status
 
 pytestmark = pytest.mark.live
-FAST_REMOTE = {"requests": 50, "per_seconds": 1}
-"""The remote takes far more than that: the budget is not what these tests measure."""
-
-
-@pytest.fixture(scope="module")
-def remote(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with start_server(database_url, tmp_path_factory.mktemp("ops-remote")) as live:
-        yield live
-
-
-@pytest.fixture
-def proxy(remote: LiveServer) -> Iterator[Proxy]:
-    with fault_proxy(remote.url) as running:
-        yield running
 
 
 def connection(ours: Tenant, peer: Tenant, proxy: Proxy, kind: str) -> str:

@@ -8,52 +8,24 @@ what the jobs did is read back through the peer's own API.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.conftest import LiveServer, Tenant, start_server
-from tests.integrations.conftest import connect, enqueue, wait_for_jobs
+from tests.conftest import Tenant
+from tests.integrations.conftest import FAST_REMOTE, connect, enqueue, wait_for_jobs
 from tests.integrations.proxy import (
     Proxy,
     delay,
     drop,
     drop_after,
     fail_after,
-    fault_proxy,
     on,
     status,
 )
 
 pytestmark = pytest.mark.live
-FAST_REMOTE = {"requests": 50, "per_seconds": 1}
-"""The remote of these tests takes far more than that: the budget is not what they test."""
-
-
-@pytest.fixture(scope="module")
-def remote(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with start_server(database_url, tmp_path_factory.mktemp("remote")) as live:
-        yield live
-
-
-@pytest.fixture
-def proxy(remote: LiveServer) -> Iterator[Proxy]:
-    with fault_proxy(remote.url) as running:
-        yield running
-
-
-@pytest.fixture
-def pair(make_tenant: Callable[[], Tenant], proxy: Proxy) -> tuple[Tenant, Tenant, str]:
-    """Our tenant, the peer at the remote, and our connection to the peer (via the proxy)."""
-    ours, peer = make_tenant(), make_tenant()
-    made = connect(
-        ours,
-        base_url=f"{proxy.url}/api/v1",
-        credentials={"api_key": peer.key},
-        rate_limit=FAST_REMOTE,
-    )
-    return ours, peer, made["id"]
 
 
 def run(tenant: Tenant, connection_id: str, key: str, given: dict[str, Any]) -> Any:

@@ -9,7 +9,7 @@ sync still runs on demand).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,36 +18,11 @@ from sqlalchemy import func, select
 from rolodex.audit.models import AuditEntry
 from rolodex.events.models import Event
 from rolodex.syncs.models import Link, SyncWrite
-from tests.conftest import LiveServer, Tenant, start_server
-from tests.integrations.conftest import connect
-from tests.integrations.proxy import Proxy, fault_proxy, on, status
+from tests.conftest import LiveServer, Tenant
+from tests.integrations.conftest import FAST_REMOTE
+from tests.integrations.proxy import Proxy, on, status
 
 pytestmark = pytest.mark.live
-FAST_REMOTE = {"requests": 50, "per_seconds": 1}
-
-
-@pytest.fixture(scope="module")
-def remote(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with start_server(database_url, tmp_path_factory.mktemp("remote")) as live:
-        yield live
-
-
-@pytest.fixture
-def proxy(remote: LiveServer) -> Iterator[Proxy]:
-    with fault_proxy(remote.url) as running:
-        yield running
-
-
-@pytest.fixture
-def pair(make_tenant: Callable[[], Tenant], proxy: Proxy) -> tuple[Tenant, Tenant, str]:
-    ours, peer = make_tenant(), make_tenant()
-    made = connect(
-        ours,
-        base_url=f"{proxy.url}/api/v1",
-        credentials={"api_key": peer.key},
-        rate_limit=FAST_REMOTE,
-    )
-    return ours, peer, made["id"]
 
 
 def make_sync(tenant: Tenant, connection_id: str, **body: Any) -> str:
