@@ -16,7 +16,8 @@ $(BIN)/rolodex: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-# The dashboard's browser tests drive Debian's Chromium (never a browser download).
+# The dashboard's browser tests drive Debian's Chromium (never a browser download); only
+# the tests need it, so serving does not install it.
 CHROMIUM ?= /usr/bin/chromium
 
 $(CHROMIUM):
@@ -28,7 +29,7 @@ $(CHROMIUM):
 
 setup: $(BIN)/rolodex $(CHROMIUM)
 
-serve: setup
+serve: $(BIN)/rolodex
 	$(BIN)/rolodex serve --host $(HOST) --port $(PORT)
 
 lint: setup
@@ -41,7 +42,7 @@ lint: setup
 # this process, as CI does until the parallel run is measured faster and steadily green.
 TEST_WORKERS ?= 0
 
-test: lint
+test: lint $(CHROMIUM)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 clean:
