@@ -387,7 +387,10 @@ BODIES: dict[tuple[str, str], Any] = {
     # a finished run of make_records: queued again as a new run
     ("POST", "/runs/{run_id}/retry"): NO_BODY,
     # the walk puts in the connection of make_records
-    ("POST", "/syncs"): {"object": "contacts"},
+    # Syncs and flows of the walk are made disabled: an enabled one would queue work
+    # (runs on every contact the walk makes) that the integration tests' workers, sharing
+    # this database, would then have to get through first.
+    ("POST", "/syncs"): {"object": "contacts", "enabled": False},
     ("PATCH", "/syncs/{sync_id}"): {"conflict": "rolodex_wins"},
     ("DELETE", "/syncs/{sync_id}"): NO_BODY,
     ("POST", "/syncs/{sync_id}/run"): {"dry_run": True},
@@ -398,6 +401,7 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("POST", "/flows"): {
         "name": "Walked flow",
+        "enabled": False,
         "trigger": {"event": "contact.created"},
         "actions": [
             {
@@ -407,7 +411,7 @@ BODIES: dict[tuple[str, str], Any] = {
             }
         ],
     },
-    ("PATCH", "/flows/{flow_id}"): {"enabled": False},
+    ("PATCH", "/flows/{flow_id}"): {"name": "Walked and renamed"},
     ("DELETE", "/flows/{flow_id}"): NO_BODY,
 }
 DRY = {("POST", "/flows/{flow_id}/test")}
@@ -479,11 +483,12 @@ def make_records(tenant) -> dict[str, str]:
     }
     ids["oauth_connection_id"] = created(tenant.post("/connections", json=oauth))["id"]
     ids["run_id"] = tenant.run(_failed_run, tenant.account_id)
-    sync = {"connection_id": ids["connection_id"], "object": "contacts"}
+    sync = {"connection_id": ids["connection_id"], "object": "contacts", "enabled": False}
     ids["sync_id"] = created(tenant.post("/syncs", json=sync))["id"]
     ids["operation_key"] = "contacts.list"
     flow = {
         "name": "To walk",
+        "enabled": False,
         "trigger": {"event": "contact.created"},
         "actions": [
             {

@@ -95,6 +95,7 @@ def _seed(tenant: Tenant) -> dict[str, str]:
     tenant.run(_failed_sync_run, tenant.account_id, sync_id)
     flow = {
         "name": MARKERS["flow"],
+        "enabled": False,
         "trigger": {"event": "webhook_endpoint.ping"},
         "actions": [
             {

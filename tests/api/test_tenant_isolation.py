@@ -154,7 +154,7 @@ def foreign_ids(make_tenant) -> dict[str, str]:
         },
     ).json()["data"]
     sync = other.post(
-        "/syncs", json={"connection_id": connection["id"], "object": "contacts"}
+        "/syncs", json={"connection_id": connection["id"], "object": "contacts", "enabled": False}
     ).json()["data"]
     link = make_link(other, connection["id"], contact["id"], sync["id"])
     event = other.get("/events").json()["data"][0]
@@ -164,6 +164,7 @@ def foreign_ids(make_tenant) -> dict[str, str]:
         "/flows",
         json={
             "name": "Other flow",
+            "enabled": False,
             "trigger": {"event": "contact.created"},
             "actions": [
                 {
