@@ -18,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolodex.config import Settings
 from rolodex.db import unit_of_work
-from rolodex.errors import ValidationFailed, invalid
+from rolodex.errors import ValidationFailed
 from rolodex.integrations.connector import Operation
 from rolodex.integrations.connectors_registry import connector_of
 from rolodex.integrations.jobs import Claimed, Done, Failed, Outcome, new_job
 from rolodex.integrations.models import FAILING, Connection, IntegrationJob
+from rolodex.integrations.rendering import input_of
 from rolodex.integrations.service import change_status
 from rolodex.integrations.target import Target
 from rolodex.integrations.worker import JobContext
@@ -38,15 +39,6 @@ def operation_of(connection: Connection, key: str) -> Operation:
         raise ValidationFailed.field(
             "operation", f"{key!r} is not an operation of the {connection.kind} connector"
         ) from None
-
-
-def input_of(operation: Operation, given: dict[str, Any]) -> dict[str, Any]:
-    """An operation's input, validated (400 with a detail per problem), as JSON."""
-    try:
-        model = operation.input.model_validate(given)
-    except ValidationError as exc:
-        raise invalid(exc.errors()) from None
-    return model.model_dump(mode="json", exclude_unset=True)
 
 
 async def enqueue_operation(

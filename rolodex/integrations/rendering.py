@@ -28,20 +28,27 @@ IDEMPOTENCY_PLACEHOLDER = "rolodex-<a new key for each run>"
 """What a dry run shows as the idempotency key of a write: a live run makes its own."""
 
 
-def validated_input(operation: Operation, given: Mapping[str, Any]) -> dict[str, Any]:
-    """An operation's input validated by its model (400 with a detail per problem, each
-    field named as ``input.<field>``), as the JSON-ready dict the operation builds from
-    (fields not given left out)."""
+def input_of(operation: Operation, given: Mapping[str, Any]) -> dict[str, Any]:
+    """An operation's input validated by its model (400 with a detail per problem), as the
+    JSON-ready dict the operation builds from (fields not given left out)."""
     try:
         model = operation.input.model_validate(dict(given))
     except ValidationError as exc:
-        failed = invalid(exc.errors())
+        raise invalid(exc.errors()) from None
+    return model.model_dump(mode="json", exclude_unset=True)
+
+
+def validated_input(operation: Operation, given: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`input_of` for a request body that holds the input under ``input``: each
+    problem's field named as ``input.<field>``."""
+    try:
+        return input_of(operation, given)
+    except ValidationFailed as failed:
         details = [
             {**detail, "field": f"input.{detail['field']}" if detail.get("field") else "input"}
             for detail in (failed.details or [])
         ]
         raise ValidationFailed(failed.message, details=details) from None  # type: ignore[arg-type]
-    return model.model_dump(mode="json", exclude_unset=True)
 
 
 def build_request(target: Target, operation: Operation, values: Mapping[str, Any]) -> RemoteRequest:
