@@ -2,7 +2,10 @@
 
 A write schema refuses unknown fields but quietly ignores the read-only ones a client
 gets back from a GET (``id``, ``object``, timestamps…), so that GET → edit → PUT works.
-Its PATCH twin is derived, not written again: :func:`partial`.
+Its PATCH twin is derived, not written again: :func:`partial`. Every string it is sent,
+however deeply nested and dictionary keys included, must be storable text (no NUL, no lone
+surrogate: :func:`rolodex.validation.clean_text`), so no field a schema forgot to type as
+text can carry one to the database.
 
 Every surface that shows a resource — a response, an event's ``data``, a batch result —
 turns it into JSON through its output schema with :func:`dump`.
@@ -13,9 +16,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, create_model, field_validator, model_validator
 
 from rolodex.secret_fields import register as register_secret_fields
+from rolodex.validation import clean_text
 
 SERVER_FIELDS = frozenset({"id", "object", "created_at", "updated_at", "deleted_at"})
 
@@ -33,6 +37,26 @@ class WriteModel(BaseModel):
             ignored = SERVER_FIELDS | cls.read_only
             return {k: v for k, v in value.items() if k not in ignored}
         return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        _check_strings(value)
+        return value
+
+
+def _check_strings(value: Any) -> None:
+    """Raise ``ValueError`` for a string anywhere in ``value`` that no database can store.
+    Nested write models have checked their own fields already."""
+    if isinstance(value, str):
+        clean_text(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(key)
+            _check_strings(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _check_strings(item)
 
 
 def partial(model: type[WriteModel], name: str) -> type[WriteModel]:

@@ -125,6 +125,33 @@ def test_an_invalid_flow_is_refused_with_a_detail_per_problem(
     assert tenant.get("/flows").json()["meta"]["total"] == 0
 
 
+@pytest.mark.parametrize(
+    "where",
+    [
+        "actions.0.connection_id",
+        "trigger.connection_id",
+        "actions.0.operation",
+        "actions.0.mapping",
+    ],
+)
+def test_text_no_database_can_store_is_refused_wherever_it_is_sent(
+    tenant: Tenant, connection: str, where: str
+) -> None:
+    """A NUL in a connection id once reached PostgreSQL's query and failed there (500)."""
+    body = contact_flow(connection)
+    body["trigger"]["connection_id"] = connection if where.startswith("trigger") else None
+    if where == "actions.0.mapping":
+        body["actions"][0]["mapping"]["source"] = {"value": ["ok", "nul\x00"]}
+    else:
+        part, field = where.rsplit(".", 1)
+        target = body["trigger"] if part == "trigger" else body["actions"][0]
+        target[field] = "con_\x00"
+    response = tenant.post("/flows", json=body)
+    assert response.status_code == 400, response.text
+    assert where in {d["field"] for d in response.json()["error"]["details"]}
+    assert tenant.get("/flows").json()["meta"]["total"] == 0
+
+
 def test_a_change_is_checked_like_a_new_flow(tenant: Tenant, connection: str) -> None:
     flow = created(tenant, contact_flow(connection))
     bad = {
