@@ -19,6 +19,7 @@ only ``remaining`` requests are left for ``reset`` seconds space the next one at
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -161,6 +162,25 @@ class Budget(Protocol):
 
     async def state(self, connection_id: str, pace: Pace) -> BudgetState:
         """Where the budget stands now."""
+
+
+RETAKES = 3
+"""How many times a slot missed by a stall is given up for the next free one."""
+
+
+async def wait_for_slot(budget: Budget, connection_id: str, pace: Pace, max_wait: float) -> None:
+    """Wait for a slot of the connection's budget. A slot is leave to send at its moment,
+    not after: one woken more than an interval late (a stalled process wakes all its
+    sleepers at once) is given up and the next free one taken, so that a stall cannot turn
+    the slots it held into a burst. After :data:`RETAKES` such misses the request goes
+    anyway. Raises :class:`Deferred` as :meth:`Budget.take` does."""
+    for _ in range(RETAKES + 1):
+        wait = await budget.take(connection_id, pace, max_wait)
+        due = time.monotonic() + wait
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if time.monotonic() - due <= pace.interval_us / MICRO:
+            return
 
 
 class DatabaseBudget:

@@ -4,7 +4,13 @@ each take one Lua script (atomic on the server, one round trip).
 A connection's budget is one hash, ``<ROLODEX_REDIS_PREFIX>:integrations:budget:<id>``,
 that expires two days after its last use. While Redis cannot be reached, budgets are kept
 in the database instead (a warning is logged, and Redis is tried again after a few
-seconds), so work goes on at the same pace.
+seconds), so work goes on at the same pace: the database budget is first held until the
+last slot this process had from Redis, so that falling back does not start a fresh budget
+with a burst. Redis counts as unreachable when it refuses or does not connect within a
+second, or does not answer a connected call within :data:`ANSWER_SECONDS` — long enough
+that a busy process of ours, slow to read an answer already sent, is not taken for a Redis
+outage (while one process has fallen back and the others have not, the connection is
+paced twice).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from rolodex.integrations.connector import RemoteRate
 log = logging.getLogger("rolodex.integrations")
 TTL_MS = 2 * 86_400 * 1000
 RETRY_SECONDS = 5.0
+ANSWER_SECONDS = 5.0
 _FAILURES = (RedisError, OSError, TimeoutError)
 
 TAKE = """
@@ -93,12 +100,13 @@ class RedisBudget:
 
     def __init__(self, url: str, prefix: str, fallback: DatabaseBudget) -> None:
         self.client: coredis.Redis[str] = coredis.Redis.from_url(
-            url, decode_responses=True, connect_timeout=1.0, stream_timeout=1.0
+            url, decode_responses=True, connect_timeout=1.0, stream_timeout=ANSWER_SECONDS
         )
         self.prefix = prefix
         self.location = redacted(url)
         self.fallback = fallback
         self._down_until = 0.0
+        self._last_slot_us: dict[str, int] = {}
 
     def _key(self, connection_id: str) -> str:
         return f"{self.prefix}:integrations:budget:{connection_id}"
@@ -116,9 +124,15 @@ class RedisBudget:
             RETRY_SECONDS,
         )
 
+    async def _fall_back_take(self, connection_id: str, pace: Pace, max_wait: float) -> float:
+        last = self._last_slot_us.pop(connection_id, None)
+        if last is not None:
+            await self.fallback.hold(connection_id, max(0.0, (last - now_us()) / MICRO))
+        return await self.fallback.take(connection_id, pace, max_wait)
+
     async def take(self, connection_id: str, pace: Pace, max_wait: float) -> float:
         if not self._usable():
-            return await self.fallback.take(connection_id, pace, max_wait)
+            return await self._fall_back_take(connection_id, pace, max_wait)
         at = now_us()
         args: tuple[str | int, ...] = (
             at,
@@ -133,9 +147,10 @@ class RedisBudget:
             answer: Any = await self.client.eval(TAKE, keys=[self._key(connection_id)], args=args)
         except _FAILURES as exc:
             self._failed(exc)
-            return await self.fallback.take(connection_id, pace, max_wait)
+            return await self._fall_back_take(connection_id, pace, max_wait)
         code, moment = int(answer[0]), int(answer[1])
         if code == 0:
+            self._last_slot_us[connection_id] = moment + pace.interval_us
             return max(0.0, (moment - at) / MICRO)
         if code == -2:
             raise Deferred(

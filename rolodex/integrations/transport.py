@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from rolodex import __version__
 from rolodex.config import Settings
-from rolodex.integrations.budget import Budget, Deferred, Pace
+from rolodex.integrations.budget import Budget, Deferred, Pace, wait_for_slot
 from rolodex.integrations.connector import RemoteRequest, RemoteResponse
 from rolodex.integrations.connectors.headers import retry_after
 from rolodex.integrations.target import Target
@@ -186,9 +186,7 @@ class Caller:
 
     async def _slot(self, target: Target, max_wait: float) -> None:
         pace = Pace.of(target.rate, self.policy.headroom)
-        wait = await self.budget.take(target.connection_id, pace, max_wait)
-        if wait > 0:
-            await asyncio.sleep(wait)
+        await wait_for_slot(self.budget, target.connection_id, pace, max_wait)
 
     def _headers(self, target: Target, request: RemoteRequest, key: str | None) -> dict[str, str]:
         return request_headers(target, request, key)

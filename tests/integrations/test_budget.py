@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from itertools import pairwise
 from typing import Any
@@ -14,7 +15,14 @@ import pytest
 
 from rolodex.config import Settings
 from rolodex.db import make_engine, make_sessionmaker
-from rolodex.integrations.budget import MICRO, Budget, DatabaseBudget, Deferred, Pace
+from rolodex.integrations.budget import (
+    MICRO,
+    Budget,
+    DatabaseBudget,
+    Deferred,
+    Pace,
+    wait_for_slot,
+)
 from rolodex.integrations.connector import RateLimit, RemoteRate
 from rolodex.integrations.redis_budget import RedisBudget
 from tests.api.test_rate_limits import REDIS_URL, clear_redis, redis_available
@@ -136,3 +144,62 @@ def test_the_daily_cap_defers_to_the_next_day(tenant: Tenant, use_budget) -> Non
     refused, state = use_budget(work)
     assert "daily" in refused.reason and 0 < refused.wait <= 86_400
     assert state.daily_remaining == 0 and state.source == "rolodex"
+
+
+@pytest.mark.skipif(not redis_available(), reason=f"no Redis at {REDIS_URL}")
+def test_falling_back_to_the_database_keeps_the_pace_redis_had(
+    tenant: Tenant, settings: Settings
+) -> None:
+    """When Redis goes away, the database budget starts where Redis's left off, not with
+    a fresh budget that would send a burst on top of the slots already handed out."""
+    connection_id = connection_of(tenant)
+    pace = Pace.of(RateLimit(requests=10, per_seconds=10), headroom=0.0)
+    prefix = f"rolodex-test-{secrets.token_hex(6)}"
+
+    async def main() -> tuple[list[float], float]:
+        engine = make_engine(settings)
+        try:
+            budget = RedisBudget(REDIS_URL, prefix, DatabaseBudget(make_sessionmaker(engine)))
+            in_redis = [await budget.take(connection_id, pace, max_wait=30) for _ in range(4)]
+            budget.client = RedisBudget("redis://127.0.0.1:1", prefix, budget.fallback).client
+            after = await budget.take(connection_id, pace, max_wait=30)
+            return in_redis, after
+        finally:
+            await engine.dispose()
+
+    try:
+        in_redis, after = asyncio.run(main())
+    finally:
+        clear_redis(prefix)
+    assert in_redis[-1] > 2.5
+    assert after > in_redis[-1] + 0.5, (in_redis, after)
+
+
+def test_a_slot_missed_by_a_stall_is_given_up_for_the_next(tenant: Tenant, use_budget) -> None:
+    """Two requests wait for their slots; the process stalls past both. The later one
+    does not go at once behind the first (a burst): it takes a fresh slot."""
+    connection_id = connection_of(tenant)
+    pace = Pace.of(RateLimit(requests=5, per_seconds=1), headroom=0.0)
+    taken: list[float] = []
+
+    async def work(budget: Budget) -> None:
+        take = budget.take
+
+        async def counted(connection_id: str, pace: Pace, max_wait: float) -> float:
+            taken.append(await take(connection_id, pace, max_wait))
+            return taken[-1]
+
+        budget.take = counted  # type: ignore[method-assign]
+
+        async def stall() -> None:
+            await asyncio.sleep(0.05)
+            time.sleep(1.0)  # noqa: ASYNC251 - the whole process stops: no sleeper wakes on time
+
+        await asyncio.gather(
+            wait_for_slot(budget, connection_id, pace, 30),
+            wait_for_slot(budget, connection_id, pace, 30),
+            stall(),
+        )
+
+    use_budget(work)
+    assert len(taken) == 3, taken  # the second request's slot was missed and taken again
