@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import time
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rolodex.accounts.principal import Principal
+from rolodex.db import release
+from rolodex.integrations import service
 from rolodex.integrations.budget import Deferred
+from rolodex.integrations.runtime import Runtime
 from rolodex.integrations.schemas import CheckResult
-from rolodex.integrations.target import Target
+from rolodex.integrations.target import Target, open_target
 from rolodex.integrations.tokens import NeedsAuth
-from rolodex.integrations.transport import Caller, RemoteFailure
+from rolodex.integrations.transport import Caller, RemoteFailure, remote_client
+from rolodex.keyring import KeyRing
 
 CHECK_OPERATION = "check"
 CHECK_MAX_WAIT_SECONDS = 5.0
@@ -75,3 +82,22 @@ async def run_check(caller: Caller, target: Target) -> CheckResult:
     return CheckResult(
         ok=response.ok, status=response.status, message=message, latency_ms=response.elapsed_ms
     )
+
+
+async def check_connection(
+    session: AsyncSession,
+    principal: Principal,
+    connection_id: str,
+    runtime: Runtime,
+    deployment_key: KeyRing,
+) -> CheckResult:
+    """Check a connection of the principal's account (``POST /connections/{id}/check``
+    and the dashboard's "Check" button) and keep what the check saw."""
+    connection = await service.get_connection(session, principal, connection_id)
+    target = open_target(connection, deployment_key)
+    # Nothing stays locked while the remote is called (SQLite's write lock included).
+    await release(session)
+    async with remote_client(runtime.settings, max_connections=2) as client:
+        result = await run_check(runtime.caller(client), target)
+    await service.record_check(session, principal, connection_id, result)
+    return result

@@ -18,10 +18,9 @@ from rolodex.http.envelope import (
 )
 from rolodex.http.pagination import ListParams, kind_params, list_response, paginate_kind
 from rolodex.http.pipeline import CurrentPrincipal, Secret, Session, WritePrecondition, api_router
-from rolodex.integrations import service
+from rolodex.integrations import checks, service
 from rolodex.integrations.authorize import start_authorization
 from rolodex.integrations.budget import Pace
-from rolodex.integrations.checks import run_check
 from rolodex.integrations.connectors_registry import KINDS
 from rolodex.integrations.kinds import CONNECTION
 from rolodex.integrations.models import rate_of
@@ -34,8 +33,6 @@ from rolodex.integrations.schemas import (
     ConnectionPatch,
     UsageOut,
 )
-from rolodex.integrations.target import open_target
-from rolodex.integrations.transport import remote_client
 from rolodex.integrations.usage import DAYS, usage_of
 
 router = api_router(CONNECTION.scope, prefix=CONNECTION.path, tags=["Connections"])
@@ -158,14 +155,9 @@ async def check_connection(
     principal: CurrentPrincipal,
     key: Secret,
 ) -> JsonResponse:
-    connection = await service.get_connection(session, principal, connection_id)
-    target = open_target(connection, key)
-    # Nothing stays locked while the remote is called (SQLite's write lock included).
-    await release(session)
-    runtime = runtime_of(request.app.state)
-    async with remote_client(runtime.settings, max_connections=2) as client:
-        result = await run_check(runtime.caller(client), target)
-    await service.record_check(session, principal, connection_id, result)
+    result = await checks.check_connection(
+        session, principal, connection_id, runtime_of(request.app.state), key
+    )
     return JsonResponse({"data": result.model_dump(mode="json")})
 
 

@@ -3,7 +3,8 @@ live `rolodex serve`.
 
 One person's first session: sign in, create a contact with tags, add a task and a note,
 find the contact by search, create an API key under Settings > API Keys and use it
-against the API, revoke it (the API then answers 401), create a webhook, sign out. No
+against the API, revoke it (the API then answers 401), create a webhook, add a
+connection and check it, see its quota chart, sign out. No
 page may open a script dialog on its own (an XSS payload would).
 
 Screenshots of the main pages are taken on the way; with ``ROLODEX_SCREENSHOTS=1`` they
@@ -180,18 +181,25 @@ def test_a_first_session_in_the_browser(
     assert [h["url"] for h in hooks.json()["data"]] == ["https://example.com/hooks/rolodex"]
     page.screenshot(path=str(shots / "webhooks.png"), full_page=True)
 
-    # a connection's usage, as a chart
-    remote = {
-        "kind": "rolodex",
-        "name": "Head office",
-        "base_url": "https://remote.invalid/api/v1",
-        "credentials": {"api_key": "remote-key"},
-    }
-    connection = httpx.post(
-        f"{base}/api/v1/connections", json=remote, headers={"X-API-Key": owner_key}
-    )
-    assert connection.status_code == 201, connection.text
-    connection_id = connection.json()["data"]["id"]
+    # Integrations > Connections: add one (its key is never shown again), check it
+    page.click("nav >> text=Connections")
+    assert page.locator("text=No connections yet").is_visible()
+    page.select_option("select[name=kind]", "rolodex")
+    page.fill("input[name=name]", "Head office")
+    page.fill("input[name=base_url]", "https://remote.invalid/api/v1")
+    page.fill("input[name=api_key]", "remote-key-never-shown")
+    page.click("button:has-text('Add connection')")
+    page.wait_for_selector("h1:has-text('Head office')")
+    assert page.locator(".flash", has_text="Connection created.").is_visible()
+    assert "remote-key-never-shown" not in page.content()
+    connection_id = page.url.split("/")[-1].split("?")[0]
+    page.click("#check")
+    result = page.locator("#check-result")
+    assert "Check failed" in result.inner_text()  # the remote's name does not resolve
+    made = httpx.get(
+        f"{base}/api/v1/connections/{connection_id}", headers={"X-API-Key": owner_key}
+    ).json()["data"]
+    assert made["status"] == "failing" and made["checked_at"] is not None
     # (Playwright's sync API runs an event loop in this thread: write from another)
     with ThreadPoolExecutor(1) as pool:
         pool.submit(

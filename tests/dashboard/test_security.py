@@ -110,6 +110,7 @@ def test_another_accounts_ids_are_not_found_on_every_route(
         "/dashboard/settings/api-keys",
         "/dashboard/settings/users",
         "/dashboard/webhooks",
+        "/dashboard/connections",
         "/dashboard/audit",
     ):
         text = me.get(page).text
@@ -408,8 +409,19 @@ def test_payloads_in_every_field_render_inert(tenant: Tenant, owner: Browser, pa
         ).status_code
         == 303
     )
+    connection = owner.post(
+        "/dashboard/connections",
+        {"kind": "rolodex", "name": text, "base_url": "https://x.invalid/a", "api_key": payload},
+    )
+    assert connection.status_code == 303, connection.text
+    connection_path = connection.headers["location"].split("?")[0]
+    refused = owner.post("/dashboard/connections", {"kind": payload, "name": text})
+    assert refused.status_code == 400
+    assert "<script>alert" not in refused.text and "<img src=x" not in refused.text
     pages = [
         base,
+        "/dashboard/connections",
+        connection_path,
         f"{base}/edit",
         "/dashboard/contacts",
         f"/dashboard/contacts?q={text[:20]}",
