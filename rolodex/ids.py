@@ -34,6 +34,7 @@ PREFIXES = {
     "sync": "syn",
     "link": "lnk",
     "sync_write": "swr",
+    "flow_write": "fwr",
 }
 
 _BODY = re.compile(r"^[0-9a-hjkmnp-tv-z]{26}$")

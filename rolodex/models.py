@@ -11,7 +11,7 @@ from rolodex.db import Base
 from rolodex.deployment_keys.models import DeploymentKey
 from rolodex.dialects.numbers import RecordNumber
 from rolodex.events.models import Event, EventSequence
-from rolodex.flows.models import Flow
+from rolodex.flows.models import Flow, FlowWrite
 from rolodex.idempotency.models import IdempotencyRecord
 from rolodex.integrations.changes.models import ChangeConsumer, ChangeStream, RemoteChange
 from rolodex.integrations.models import (
@@ -50,6 +50,7 @@ __all__ = [
     "Event",
     "EventSequence",
     "Flow",
+    "FlowWrite",
     "IdempotencyRecord",
     "IntegrationJob",
     "IntegrationLease",

@@ -61,6 +61,7 @@ _NOT_AUDITED = frozenset(
         "connection_oauth_state",
         "link",
         "sync_write",
+        "flow_write",
         "run",
     }
 )
@@ -93,6 +94,10 @@ class AuditContext:
     """The API the change was made through (``native``, ``moco``, ``highlevel``)."""
     connection_id: str | None = None
     """For a sync's writes (``origin_kind`` ``sync``): the connection it syncs with."""
+    flow_id: str | None = None
+    """For a flow's writes (``origin_kind`` ``flow``): the flow whose run made them."""
+    run_id: str | None = None
+    """For a flow's writes: that run."""
     # This request's rows by (resource type, resource id, action), for merging.
     _entries: dict[tuple[str, str, str], AuditEntry] = field(
         default_factory=dict, init=False, repr=False

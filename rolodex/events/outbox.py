@@ -59,6 +59,8 @@ def origin_of(context: AuditContext | None) -> dict[str, Any]:
             "impersonator_id": None,
             "credential_id": None,
             "connection_id": None,
+            "flow_id": None,
+            "run_id": None,
         }
     return {
         "kind": context.origin_kind,
@@ -68,6 +70,8 @@ def origin_of(context: AuditContext | None) -> dict[str, Any]:
         "impersonator_id": context.impersonator_id,
         "credential_id": context.credential_id,
         "connection_id": context.connection_id,
+        "flow_id": context.flow_id,
+        "run_id": context.run_id,
     }
 
 

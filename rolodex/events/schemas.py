@@ -13,7 +13,7 @@ from rolodex.http.envelope import ListMeta
 class Origin(BaseModel):
     """Where a change came from, so that a consumer can tell its own writes from others'."""
 
-    kind: Literal["api", "dashboard", "import", "sync", "system"]
+    kind: Literal["api", "dashboard", "import", "sync", "flow", "system"]
     surface: Literal["native", "moco", "highlevel"] | None = Field(
         default=None,
         description="For `api` changes, the API they were made through: the native one or "
@@ -27,6 +27,12 @@ class Origin(BaseModel):
         default=None,
         description="For `sync` changes, the connection the sync keeps Rolodex the same as.",
     )
+    flow_id: str | None = Field(
+        default=None,
+        description="For `flow` changes, the flow whose run made the change (through a "
+        "`rolodex` connection to this server and account).",
+    )
+    run_id: str | None = Field(default=None, description="For `flow` changes, that run.")
 
 
 class EventOut(BaseModel):

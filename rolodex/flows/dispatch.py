@@ -8,6 +8,8 @@
   ``flow_watch`` job (:func:`ensure_watch`) that reads the stream from where it stands,
   queues a run per matching change and acknowledges it.
 
+Neither starts a flow on what its own run wrote (:mod:`rolodex.flows.echoes`).
+
 Rows are inserted with Core statements, as webhook deliveries are: they are machinery,
 not changes a client made, and stay out of the audit log.
 """
@@ -24,6 +26,7 @@ from rolodex.config import Settings
 from rolodex.db import utcnow
 from rolodex.events.models import Event
 from rolodex.events.types import matches
+from rolodex.flows.echoes import own_event
 from rolodex.flows.models import Flow
 from rolodex.integrations.jobs import QUEUED as JOB_QUEUED
 from rolodex.integrations.jobs import RUNNING as JOB_RUNNING
@@ -87,7 +90,8 @@ async def enqueue_flow_runs(
     session: AsyncSession, account_id: str, events: Sequence[Event], settings: Settings | None
 ) -> int:
     """Queue a run of every enabled flow of the account whose trigger is one of these
-    Rolodex events; how many."""
+    Rolodex events — never of the flow whose own run caused the event
+    (:func:`~rolodex.flows.echoes.own_event`); how many."""
     if not events:
         return 0
     flows = list(
@@ -105,7 +109,7 @@ async def enqueue_flow_runs(
     count = 0
     for event in events:
         for flow in flows:
-            if matches(flow.trigger_event, event.type):
+            if matches(flow.trigger_event, event.type) and not own_event(flow.id, event.origin):
                 job_input = {"flow_id": flow.id, "event_id": event.id}
                 await queue_flow_run(session, flow, event_trigger(event), job_input, settings)
                 count += 1

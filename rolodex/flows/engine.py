@@ -14,7 +14,7 @@ contact.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,7 +25,9 @@ from rolodex.flows.mapping import Mapped, map_value
 from rolodex.integrations import credentials as sealed
 from rolodex.integrations.connector import Operation, RemoteRequest
 from rolodex.integrations.target import Target
+from rolodex.runs.origin import RUN_HEADER
 
+NATIVE_KIND = "rolodex"
 LinkFinder = Callable[[str, str, str], Awaitable[str | None]]
 """``(connection_id, direction, id) -> linked id`` (see :mod:`rolodex.flows.links`)."""
 
@@ -110,8 +112,11 @@ async def plan_action(
     target: Target | None,
     links: LinkFinder,
     trigger_connection_id: str | None,
+    run_id: str,
 ) -> Plan:
-    """Map, validate and build one action (nothing is sent)."""
+    """Map, validate and build one action (nothing is sent). A write to another Rolodex
+    names its run (``run_id``) in :data:`~rolodex.runs.origin.RUN_HEADER`, so that the
+    server the run belongs to records its changes as this flow's."""
     connection_id = str(action.get("connection_id"))
     key = str(action.get("operation"))
     prefix = f"actions.{index}"
@@ -159,9 +164,13 @@ async def plan_action(
         return plan
     plan.values = model.model_dump(mode="json", exclude_unset=True)
     try:
-        plan.request = operation.request(plan.values, target.context)
+        request = operation.request(plan.values, target.context)
     except ValueError as exc:
         plan.errors.append({"field": prefix, "message": str(exc)})
+        return plan
+    if operation.writes and target.connector.kind == NATIVE_KIND:
+        request = replace(request, headers={**request.headers, RUN_HEADER: run_id})
+    plan.request = request
     return plan
 
 

@@ -10,7 +10,8 @@ a failure no retry mends) the run is ``failed`` and ``flow.run_failed`` announce
 
 ``flow_watch`` jobs (:func:`watch_changes`) turn a connection's stored stream of remote
 changes into runs of the flow whose trigger is that connection's (see
-:mod:`rolodex.flows.dispatch`).
+:mod:`rolodex.flows.dispatch`). What an action writes at that connection is logged, so
+that the change it causes there does not start the flow again (:mod:`rolodex.flows.echoes`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rolodex.db import unit_of_work
 from rolodex.events.models import Event
 from rolodex.events.schemas import EventOut
 from rolodex.flows.dispatch import queue_flow_run
+from rolodex.flows.echoes import log_write, own_changes
 from rolodex.flows.engine import (
     check_condition,
     context_of,
@@ -178,6 +180,7 @@ async def run_flow(context: JobContext, job: Claimed) -> Outcome:
             target,
             links,
             flow.trigger_connection_id,
+            run_id,
         )
         secrets = secrets_of(target)
         if not plan.ready or plan.operation is None or plan.request is None:
@@ -222,6 +225,9 @@ async def run_flow(context: JobContext, job: Claimed) -> Outcome:
         shown = step_request(request.method, url, response.status, response.elapsed_ms)
         if response.ok:
             result = operation.parse(response)
+            if operation.writes and connection_id == flow.trigger_connection_id:
+                async with unit_of_work(context.runtime.sessions) as session:
+                    await log_write(session, job.account_id, flow.id, run_id, connection_id, result)
             await recorder.step(
                 operation.key,
                 action=index,
@@ -277,8 +283,9 @@ async def watch_changes(context: JobContext, job: Claimed) -> Outcome:
         position = await position_of(session, job.connection_id, consumer)
         changes = await changes_after(session, job.connection_id, position, limit=100)
         queued = 0
+        own = await own_changes(session, flow.id, job.connection_id, changes)
         for change in changes:
-            if change.stale or not matches_change(flow.trigger_event, change):
+            if change.stale or change.id in own or not matches_change(flow.trigger_event, change):
                 continue
             event = change_event(change)
             trigger = {

@@ -109,6 +109,7 @@ async def dry_run(
             target,
             links,
             flow.trigger_connection_id,
+            RUN_PLACEHOLDER,
         )
         errors = list(plan.errors)
         if problem:

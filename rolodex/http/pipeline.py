@@ -17,7 +17,8 @@ the shape of the route's surface (:mod:`rolodex.http.surface`: the native envelo
 default; a dialect's own body otherwise), with the headers collected so far. The surface
 also names the rate-limit headers, may refuse a request before it is authenticated (a
 missing ``Version`` header) and is recorded in the ``origin`` of the events the request
-writes.
+writes. A request that names a running flow run of its own account
+(:mod:`rolodex.runs.origin`) writes events whose ``origin`` is that flow's.
 
 Routes declare their resource once, through :func:`api_router`; the scope a route needs
 follows from it and the HTTP method (``contacts.readonly`` for reads, ``contacts.write``
@@ -61,6 +62,7 @@ from rolodex.http.surface import NATIVE, Surface
 from rolodex.idempotency.service import run_idempotent
 from rolodex.keyring import KeyRing
 from rolodex.preconditions import Precondition
+from rolodex.runs.origin import mark_flow_origin
 from rolodex.secret_fields import carries_secret
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -225,6 +227,7 @@ class ApiRoute(APIRoute):
                 check_media_type(request)
                 await check_encoding(request)
                 check_single_values(request, single_query)
+                await mark_flow_origin(session, request.headers, context.audit)
                 bind_audit(session, context.audit)
                 response = await run_idempotent(
                     request, session, principal, lambda: handler(request)

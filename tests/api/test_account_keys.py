@@ -187,6 +187,8 @@ def test_audit_rows_and_events_record_no_user_and_the_key(tenant: Tenant) -> Non
             "impersonator_id": None,
             "credential_id": made["id"],
             "connection_id": None,
+            "flow_id": None,
+            "run_id": None,
         }
     ]
     # the key's own creation is recorded with its maker

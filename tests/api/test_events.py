@@ -55,6 +55,8 @@ def test_contact_changes_become_events_with_data_changes_and_origin(tenant: Tena
         "impersonator_id": None,
         "credential_id": first["origin"]["credential_id"],
         "connection_id": None,
+        "flow_id": None,
+        "run_id": None,
     }
     assert first["origin"]["credential_id"].startswith("key_")
     assert events[1]["changes"] == {"last_name": [None, "Lovelace"]}

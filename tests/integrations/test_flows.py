@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from rolodex.integrations.models import IntegrationJob
 from rolodex.runs.models import Run
+from rolodex.runs.service import new_run
 from tests.conftest import Tenant
 from tests.integrations.conftest import connect
 
@@ -194,6 +195,7 @@ def test_the_dry_run_shows_the_request_and_every_field(tenant: Tenant, connectio
     assert request["url"] == "https://peer.invalid/api/v1/contacts"
     assert request["headers"]["X-API-Key"] == "***"
     assert request["headers"]["Idempotency-Key"] == "rolodex-<run id>-0"
+    assert request["headers"]["X-Rolodex-Run"] == "<run id>"
     assert request["body"] == {
         "first_name": "Ada King",
         "last_name": "LOVELACE",
@@ -270,3 +272,40 @@ def test_templates_are_ready_to_create(tenant: Tenant, connection: str) -> None:
             kind = next(k for k in ("highlevel", "moco", "rolodex") if k in template["needs"])
             assert action["connection_id"] == connection or action["connection_id"].startswith("<")
             assert kind
+
+
+def test_only_a_running_flow_run_of_the_account_makes_a_change_the_flows(
+    tenant: Tenant, make_tenant: Any, connection: str
+) -> None:
+    """``X-Rolodex-Run`` makes a request's events ``origin.kind = "flow"`` only when it
+    names a flow run of the key's own account that is running: a client cannot claim to
+    be a flow (and so keep that flow from starting) with a run it does not have."""
+    other = make_tenant()
+    flow = tenant.post("/flows", json={**contact_flow(connection), "enabled": False}).json()["data"]
+
+    def run_of(account_id: str, status: str) -> str:
+        async def work(session: Any) -> str:
+            run = new_run(account_id, "flow", owner_id=flow["id"], status=status)
+            session.add(run)
+            await session.flush()
+            return str(run.id)
+
+        made: str = tenant.run(work)
+        return made
+
+    running, finished = run_of(tenant.account_id, "running"), run_of(tenant.account_id, "failed")
+    theirs = run_of(other.account_id, "running")
+    contact = tenant.post("/contacts", json={"first_name": "Ada"}).json()["data"]
+    for name, header in (("ours", running), ("done", finished), ("theirs", theirs), ("x", "x")):
+        response = tenant.patch(
+            f"/contacts/{contact['id']}",
+            json={"last_name": name},
+            headers={"X-Rolodex-Run": header},
+        )
+        assert response.status_code == 200, response.text
+    events = tenant.get("/events", params={"type": "contact.updated", "order": "asc"}).json()
+    origins = {e["data"]["last_name"]: e["origin"] for e in events["data"]}
+    assert (origins["ours"]["kind"], origins["ours"]["flow_id"]) == ("flow", flow["id"])
+    assert origins["ours"]["run_id"] == running
+    for name in ("done", "theirs", "x"):
+        assert (origins[name]["kind"], origins[name]["flow_id"]) == ("api", None), name
