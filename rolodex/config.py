@@ -106,7 +106,8 @@ class Settings(BaseSettings):
         default=15,
         ge=0,
         le=300,
-        description="SQLite: how long a request waits for the write lock before a 503.",
+        description="How long a request waits for a lock before a 503: SQLite's write "
+        "lock, PostgreSQL's lock_timeout (0 there: no limit).",
     )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     api_key_touch_seconds: int = Field(

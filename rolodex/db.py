@@ -71,7 +71,8 @@ def make_engine(settings: Settings) -> AsyncEngine:
     (``BEGIN IMMEDIATE``), so concurrent requests queue on ``busy_timeout``
     (``db_busy_timeout_seconds``) instead of failing when a read would have to be upgraded
     to a write; one that still finds the lock taken is answered 503
-    (:func:`is_contention`). The embedded default trades read concurrency for that;
+    (:func:`is_contention`). On PostgreSQL the same setting is each connection's
+    ``lock_timeout`` (0: no limit). The embedded default trades read concurrency for that;
     PostgreSQL is the choice for heavy traffic.
     """
     url = settings.database_url
@@ -84,6 +85,10 @@ def make_engine(settings: Settings) -> AsyncEngine:
     }
     if not settings.is_sqlite:
         kwargs.update(pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
+        # The same bound as SQLite's busy timeout: a lock (a row another transaction
+        # writes, an account's event sequence) not had within it is 55P03, a 503.
+        lock_ms = round(settings.db_busy_timeout_seconds * 1000)
+        kwargs["connect_args"] = {"server_settings": {"lock_timeout": str(lock_ms)}}
     engine = create_async_engine(url, **kwargs)
     if settings.is_sqlite:
         _configure_sqlite(engine, busy_timeout_ms=round(settings.db_busy_timeout_seconds * 1000))

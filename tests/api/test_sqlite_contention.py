@@ -9,6 +9,7 @@ queue in its event loop)."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import sqlite3
 import threading
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import asyncpg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
@@ -131,6 +133,41 @@ def test_a_write_lock_that_cannot_be_had_is_503_with_retry_after(
 
         retried = client.post(API + "/contacts", json={"first_name": "Blocked"}, headers=headers)
         assert retried.status_code == 201, retried.text
+
+
+def test_a_row_lock_that_cannot_be_had_on_postgresql_is_503_with_retry_after(
+    settings: Settings, tenant: Tenant
+) -> None:
+    """Another transaction holds the contact's row; the PATCH waits its lock timeout (the
+    busy timeout) and is answered 503, then succeeds once the row is free."""
+    if settings.is_sqlite:
+        pytest.skip("PostgreSQL's lock_timeout")
+    contact = tenant.post("/contacts", json={"first_name": "Held"}).json()["data"]
+    dsn = settings.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    with app_client(settings, db_busy_timeout_seconds=0.3) as client:
+        headers = {"X-API-Key": tenant.key}
+        path = f"{API}/contacts/{contact['id']}"
+
+        async def while_held() -> Any:
+            holder = await asyncpg.connect(dsn)
+            try:
+                async with holder.transaction():
+                    await holder.execute(
+                        "SELECT 1 FROM contacts WHERE id = $1 FOR UPDATE", contact["id"]
+                    )
+                    return await asyncio.to_thread(
+                        client.patch, path, json={"title": "Blocked"}, headers=headers
+                    )
+            finally:
+                await holder.close()
+
+        response = asyncio.run(while_held())
+        assert response.status_code == 503, response.text
+        assert response.headers["Retry-After"] == "1"
+        assert response.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+        retried = client.patch(path, json={"title": "Free"}, headers=headers)
+        assert retried.status_code == 200, retried.text
+    assert tenant.get(f"/contacts/{contact['id']}").json()["data"]["title"] == "Free"
 
 
 class _PgError(Exception):
