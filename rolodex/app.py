@@ -58,9 +58,9 @@ from rolodex.oauth.scopes import scopes_of
 from rolodex.observability.wiring import install as install_observability
 from rolodex.runs.routes import router as runs
 from rolodex.secret_fields import install_log_redaction
-from rolodex.syncs.handler import queue_on_change
 from rolodex.syncs.routes import links_router as links
 from rolodex.syncs.routes import router as syncs
+from rolodex.syncs.triggers import queue_on_change
 from rolodex.tags.routes import router as tags
 from rolodex.tasks.routes import router as tasks
 from rolodex.webhooks.fanout import enqueue_deliveries

@@ -5,7 +5,8 @@
   the webhook fan-out): a flow's run exists exactly when its event does.
 - **A connection's events** come from its stored stream of remote changes
   (:mod:`rolodex.integrations.changes.store`): each flow with such a trigger has one
-  ``flow_watch`` job (:func:`ensure_watch`) that reads the stream from where it stands,
+  ``flow_watch`` job (:func:`ensure_watch`, :mod:`rolodex.integrations.changes.watch`)
+  that reads the stream from where it stands,
   queues a run per matching change and acknowledges it.
 
 Neither starts a flow on what its own run wrote (:mod:`rolodex.flows.echoes`).
@@ -23,14 +24,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolodex.config import Settings
-from rolodex.db import utcnow
 from rolodex.events.models import Event
 from rolodex.events.types import matches
 from rolodex.flows.echoes import own_event
 from rolodex.flows.models import Flow
-from rolodex.integrations.jobs import QUEUED as JOB_QUEUED
-from rolodex.integrations.jobs import RUNNING as JOB_RUNNING
-from rolodex.integrations.jobs import WAITING as JOB_WAITING
+from rolodex.integrations.changes import watch
 from rolodex.integrations.jobs import new_job
 from rolodex.integrations.models import IntegrationJob
 from rolodex.runs.models import Run
@@ -134,25 +132,12 @@ async def ensure_watch(session: AsyncSession, flow: Flow, settings: Settings) ->
     whether one was queued."""
     if not flow.enabled or flow.trigger_connection_id is None or flow.deleted_at is not None:
         return False
-    existing = await session.scalar(
-        select(IntegrationJob.id).where(
-            IntegrationJob.kind == WATCH_JOB,
-            IntegrationJob.account_id == flow.account_id,
-            IntegrationJob.connection_id == flow.trigger_connection_id,
-            IntegrationJob.status.in_((JOB_QUEUED, JOB_RUNNING, JOB_WAITING)),
-            IntegrationJob.operation == flow.id,
-        )
-    )
-    if existing is not None:
-        return False
-    job = new_job(
-        flow.account_id,
-        WATCH_JOB,
+    return await watch.ensure_watch(
+        session,
+        kind=WATCH_JOB,
+        account_id=flow.account_id,
         connection_id=flow.trigger_connection_id,
-        operation=flow.id,
-        input={"flow_id": flow.id},
+        owner_id=flow.id,
+        job_input={"flow_id": flow.id},
         settings=settings,
-        run_after=utcnow(),
     )
-    await session.execute(insert(IntegrationJob), [_row(IntegrationJob, job)])
-    return True

@@ -38,7 +38,7 @@ from rolodex.flows.models import Flow
 from rolodex.flows.related import related_of
 from rolodex.integrations.budget import Deferred
 from rolodex.integrations.changes.models import RemoteChange
-from rolodex.integrations.changes.store import acknowledge, changes_after, position_of
+from rolodex.integrations.changes.watch import take_changes
 from rolodex.integrations.jobs import Claimed, Done, Failed, Later, Outcome
 from rolodex.integrations.models import FAILING, Connection
 from rolodex.integrations.service import change_status
@@ -280,8 +280,7 @@ async def watch_changes(context: JobContext, job: Claimed) -> Outcome:
             or flow.trigger_connection_id != job.connection_id
         ):
             return Done({"stopped": "the flow no longer watches this connection"})
-        position = await position_of(session, job.connection_id, consumer)
-        changes = await changes_after(session, job.connection_id, position, limit=100)
+        changes = await take_changes(session, job.account_id, job.connection_id, consumer)
         queued = 0
         own = await own_changes(session, flow.id, job.connection_id, changes)
         for change in changes:
@@ -304,8 +303,4 @@ async def watch_changes(context: JobContext, job: Claimed) -> Outcome:
                 context.runtime.settings,
             )
             queued += 1
-        if changes:
-            await acknowledge(
-                session, job.account_id, job.connection_id, consumer, changes[-1].sequence
-            )
     return Later(context.runtime.settings.worker_poll_seconds, f"watching (queued {queued})")

@@ -21,7 +21,7 @@ from rolodex.flows.kinds import FLOW
 from rolodex.flows.models import Flow
 from rolodex.flows.schemas import FlowCreate, FlowPatch
 from rolodex.flows.validation import check_flow
-from rolodex.integrations.changes.store import acknowledge, last_sequence, position_of
+from rolodex.integrations.changes.watch import start_at_end
 from rolodex.preconditions import Precondition
 from rolodex.records import get_record, soft_delete
 
@@ -80,10 +80,7 @@ async def _watch(session: AsyncSession, flow: Flow, settings: Settings) -> None:
     before it was enabled do not run it."""
     if not flow.enabled or flow.trigger_connection_id is None:
         return
-    consumer = f"flow:{flow.id}"
-    if await position_of(session, flow.trigger_connection_id, consumer) == 0:
-        end = await last_sequence(session, flow.trigger_connection_id)
-        await acknowledge(session, flow.account_id, flow.trigger_connection_id, consumer, end)
+    await start_at_end(session, flow.account_id, flow.trigger_connection_id, f"flow:{flow.id}")
     await ensure_watch(session, flow, settings)
 
 

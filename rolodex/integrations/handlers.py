@@ -17,6 +17,8 @@ from rolodex.integrations.operations import OPERATION_JOB, run_operation
 from rolodex.integrations.worker import JobHandler
 from rolodex.syncs.handler import run_sync
 from rolodex.syncs.runs import SYNC_JOB
+from rolodex.syncs.triggers import WATCH_JOB as SYNC_WATCH_JOB
+from rolodex.syncs.triggers import watch_changes as watch_sync_changes
 
 HANDLERS: Mapping[str, JobHandler] = MappingProxyType(
     {
@@ -25,6 +27,7 @@ HANDLERS: Mapping[str, JobHandler] = MappingProxyType(
         SYNC_JOB: run_sync,
         FLOW_JOB: run_flow,
         WATCH_JOB: watch_changes,
+        SYNC_WATCH_JOB: watch_sync_changes,
     }
 )
 """Every kind of job by name."""

@@ -1,12 +1,12 @@
-"""Sync runs as integration jobs: the handler of ``sync`` jobs, the runs queued on a
-change, and the poll.
+"""Sync runs as integration jobs: the handler of ``sync`` jobs, and the poll.
 
 One run of a sync at a time across every worker: the handler holds the lease
 ``sync:<id>`` while it runs (another job of the same sync waits a moment and comes back,
 *later*). A worker that dies lets both the job's lease and this one run out; the next
 worker runs the sync again from its cursors, and the links make what the dead one did
 already a no-op. After a run of an enabled sync the next poll is queued,
-``poll_seconds`` away.
+``poll_seconds`` away (and its watch of the connection's stream made sure of,
+:mod:`rolodex.syncs.triggers`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,8 @@ from typing import Any
 
 from cryptography.fernet import InvalidToken
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolodex.db import unit_of_work, utcnow
-from rolodex.events.models import Event
 from rolodex.integrations.jobs import QUEUED, Claimed, Done, Failed, Later, Outcome
 from rolodex.integrations.leases import acquire, release
 from rolodex.integrations.models import Connection, IntegrationJob, IntegrationLease
@@ -30,10 +28,11 @@ from rolodex.integrations.worker import JobContext
 from rolodex.runs.models import FAILED, SUCCEEDED, Run
 from rolodex.runs.service import add_step, finish_run
 from rolodex.syncs.engine import Engine, Plan
-from rolodex.syncs.local import LOCAL_KINDS, SYNC_ORIGIN
+from rolodex.syncs.local import LOCAL_KINDS
 from rolodex.syncs.models import Sync
 from rolodex.syncs.remote import remote_for
 from rolodex.syncs.runs import SYNC_JOB, queue_run
+from rolodex.syncs.triggers import follow_stream, queue_on_change
 from rolodex.webhooks.fanout import enqueue_deliveries
 
 log = logging.getLogger("rolodex.syncs")
@@ -205,6 +204,7 @@ async def _next_poll(context: JobContext, sync_id: str) -> None:
         sync = await session.get(Sync, sync_id, populate_existing=True)
         if sync is None or sync.deleted_at is not None or not sync.enabled:
             return
+        await follow_stream(session, sync, context.runtime.settings)
         due = utcnow() + timedelta(seconds=sync.poll_seconds)
         planned = await session.scalar(
             select(IntegrationJob.id)
@@ -222,34 +222,3 @@ async def _next_poll(context: JobContext, sync_id: str) -> None:
             session, sync, context.runtime.settings, trigger={"kind": "poll"}, run_after=due
         )
         log.debug("sync %s: next poll %s at %s", sync.id, run.id, due)
-
-
-async def queue_on_change(session: AsyncSession, account_id: str, events: Sequence[Event]) -> int:
-    """An event subscriber: a run of each enabled sync that pushes the records these
-    events are about — not of the sync whose own writes they are. How many were queued."""
-    by_type: dict[str, Event] = {}
-    for event in events:
-        by_type.setdefault(event.resource_type, event)
-    wanted = [name for name, kind in LOCAL_KINDS.items() if kind.kind.name in by_type]
-    if not wanted:
-        return 0
-    syncs = await session.scalars(
-        select(Sync).where(
-            Sync.account_id == account_id,
-            Sync.deleted_at.is_(None),
-            Sync.enabled.is_(True),
-            Sync.record_type.in_(wanted),
-            Sync.direction.in_(("push", "both")),
-        )
-    )
-    queued = 0
-    for sync in syncs:
-        event = by_type[LOCAL_KINDS[sync.record_type].kind.name]
-        origin = event.origin or {}
-        if origin.get("kind") == SYNC_ORIGIN and origin.get("connection_id") == sync.connection_id:
-            continue
-        await queue_run(
-            session, sync, None, trigger={"kind": "event", "event_id": event.id}, coalesce=True
-        )
-        queued += 1
-    return queued

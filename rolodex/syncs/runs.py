@@ -13,18 +13,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolodex.config import Settings
 from rolodex.db import utcnow
-from rolodex.integrations.jobs import new_job
+from rolodex.integrations.jobs import CANCELLED, new_job
+from rolodex.integrations.jobs import QUEUED as JOB_QUEUED
 from rolodex.integrations.models import IntegrationJob
-from rolodex.runs.models import QUEUED, Run
+from rolodex.runs.models import QUEUED, SKIPPED, Run
 from rolodex.runs.service import new_run
 from rolodex.syncs.models import Sync
 
 SYNC_JOB = "sync"
+AUTOMATIC = ("poll", "change", "event")
+"""The triggers of runs a sync queues itself (not asked for)."""
 
 
 def runs_of(sync: Sync) -> Select[Any]:
@@ -87,3 +90,32 @@ async def queue_run(
     session.add_all([run, job])
     await session.flush()
     return run
+
+
+async def drop_automatic_runs(session: AsyncSession, sync: Sync) -> int:
+    """Skip the runs the sync queued itself (polls, changes) that no worker has begun,
+    and cancel their jobs: what a sync disabled or deleted leaves. Runs asked for stay.
+    How many."""
+    runs = list(
+        await session.scalars(
+            runs_of(sync)
+            .join(IntegrationJob, IntegrationJob.id == Run.job_id)
+            .where(Run.status == QUEUED, IntegrationJob.status == JOB_QUEUED)
+        )
+    )
+    dropped = [run for run in runs if (run.trigger or {}).get("kind") in AUTOMATIC]
+    if not dropped:
+        return 0
+    now = utcnow()
+    await session.execute(
+        update(IntegrationJob)
+        .where(IntegrationJob.id.in_([run.job_id for run in dropped]))
+        .where(IntegrationJob.status == JOB_QUEUED)
+        .values(status=CANCELLED, finished_at=now, updated_at=now)
+    )
+    await session.execute(
+        update(Run)
+        .where(Run.id.in_([run.id for run in dropped]))
+        .values(status=SKIPPED, error="the sync was disabled", finished_at=now)
+    )
+    return len(dropped)

@@ -22,8 +22,9 @@ from rolodex.records import get_record, soft_delete
 from rolodex.syncs import mapping as maps
 from rolodex.syncs.kinds import SYNC
 from rolodex.syncs.models import Link, Sync
-from rolodex.syncs.runs import queue_run
+from rolodex.syncs.runs import drop_automatic_runs, queue_run
 from rolodex.syncs.schemas import SyncCreate, SyncPatch
+from rolodex.syncs.triggers import follow_stream
 
 
 async def get_sync(
@@ -101,6 +102,7 @@ async def create_sync(session: AsyncSession, principal: Principal, body: SyncCre
     await session.flush()
     if sync.enabled:
         await queue_run(session, sync, None, trigger={"kind": "poll"}, coalesce=True)
+        await follow_stream(session, sync, None)
     return sync
 
 
@@ -132,7 +134,10 @@ async def update_sync(
         await queue_run(session, sync, None, trigger={"kind": "poll"}, coalesce=True)
     if given.get("enabled") is False:
         sync.next_poll_at = None
+        await drop_automatic_runs(session, sync)
     await session.flush()
+    if "enabled" in given or "direction" in given:
+        await follow_stream(session, sync, None)
     return sync
 
 
@@ -143,13 +148,15 @@ async def delete_sync(
     *,
     precondition: Precondition | None,
 ) -> None:
-    """Delete a sync: it stops; its links stay (a new sync of the connection reuses them,
-    so nothing is created twice)."""
+    """Delete a sync: it stops (its own queued runs and its watch are dropped); its
+    links stay (a new sync of the connection reuses them, so nothing is created twice)."""
     sync = await get_sync(session, principal, sync_id, for_update=True, precondition=precondition)
     soft_delete(sync)
     sync.enabled = False
     sync.next_poll_at = None
+    await drop_automatic_runs(session, sync)
     await session.flush()
+    await follow_stream(session, sync, None)
 
 
 def links_of(
