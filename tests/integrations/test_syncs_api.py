@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from rolodex.integrations.models import IntegrationJob
 from rolodex.syncs.models import Link
 from tests.conftest import Tenant
 from tests.integrations.conftest import connect
@@ -106,3 +107,42 @@ def test_links_are_listed_by_connection_record_and_remote_id(tenant: Tenant) -> 
         return len(list(await session.scalars(select(Link))))
 
     assert tenant.run(count) >= 1
+
+
+def _jobs(tenant: Tenant, sync_id: str) -> dict[str, str]:
+    async def work(session: Any) -> dict[str, str]:
+        rows = await session.scalars(
+            select(IntegrationJob).where(IntegrationJob.operation == sync_id)
+        )
+        return {row.kind: row.status for row in rows}
+
+    found: dict[str, str] = tenant.run(work)
+    return found
+
+
+def test_an_enabled_sync_watches_its_stream_and_a_disabled_one_leaves_nothing_queued(
+    tenant: Tenant,
+) -> None:
+    con = _connection(tenant)
+    body = {"connection_id": con, "object": "contacts", "direction": "push", "enabled": False}
+    sync_id = tenant.post("/syncs", json=body).json()["data"]["id"]
+    assert _jobs(tenant, sync_id) == {}
+    # enabled: its first poll is queued; a push sync does not watch the remote's stream
+    assert tenant.patch(f"/syncs/{sync_id}", json={"enabled": True}).status_code == 200
+    assert _jobs(tenant, sync_id) == {"sync": "queued"}
+    # pulling too: it watches
+    assert tenant.patch(f"/syncs/{sync_id}", json={"direction": "both"}).status_code == 200
+    assert _jobs(tenant, sync_id) == {"sync": "queued", "sync_watch": "queued"}
+    # disabled: its own queued run is skipped and the watch stopped
+    assert tenant.patch(f"/syncs/{sync_id}", json={"enabled": False}).status_code == 200
+    runs = tenant.get(f"/syncs/{sync_id}/runs").json()["data"]
+    assert [(run["trigger"]["kind"], run["status"]) for run in runs] == [("poll", "skipped")]
+    assert tenant.delete(f"/syncs/{sync_id}").status_code == 200
+
+    async def statuses(session: Any) -> list[str]:
+        rows = await session.scalars(
+            select(IntegrationJob.status).where(IntegrationJob.operation == sync_id)
+        )
+        return sorted(rows)
+
+    assert tenant.run(statuses) == ["cancelled", "cancelled"]
