@@ -1,11 +1,12 @@
 """Runs of syncs: a run (:mod:`rolodex.runs`) of kind ``sync``, worked by a leased
 integration job of kind ``sync``.
 
-A run is queued by ``POST /syncs/{id}/run``, by a change on either side and by the
-poll; a worker claims its job like any integration job (:mod:`rolodex.integrations.jobs`),
-so a worker that dies mid-run leaves it to another, which finishes it (the links make a
-second pass write nothing twice). The run's steps are what it wrote (or, dry, would
-write) to each record and, for a conflict, the value that lost.
+A run is queued by ``POST /syncs/{id}/run``, by a change on either side
+(:mod:`rolodex.syncs.triggers`) and by the poll; a worker claims its job like any
+integration job (:mod:`rolodex.integrations.jobs`), so a worker that dies mid-run
+leaves it to another, which finishes it (the links make a second pass write nothing
+twice). The run's steps are what it wrote (or, dry, would write) to each record and,
+for a conflict, the value that lost.
 """
 
 from __future__ import annotations

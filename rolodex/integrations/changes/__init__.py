@@ -4,5 +4,5 @@ What a connection's remote changed reaches Rolodex two ways — its webhooks
 (:mod:`.hook_routes`, ``POST /integrations/hooks/{connection_id}``) and polling
 (:mod:`.polling`, a job per connection) — and both feed one stored stream per connection
 (:mod:`.store`), de-duplicated by remote type, id and ``updated_at``, numbered in commit
-order, that syncs read with :func:`.store.changes_after`.
+order, that flows and syncs watch (:mod:`.watch`).
 """

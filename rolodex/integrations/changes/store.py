@@ -9,8 +9,8 @@ storing transaction keeps locked until it commits, so numbers become visible in
 increasing order and a consumer that has read up to *n* never later finds a committed
 change below *n*.
 
-Consumers (syncs) read with :func:`changes_after` and keep their place with
-:func:`acknowledge` / :func:`position_of`, or keep it themselves.
+Consumers (flows, syncs: :mod:`.watch`) read with :func:`changes_after` and keep their
+place with :func:`acknowledge` / :func:`position_of`.
 """
 
 from __future__ import annotations
