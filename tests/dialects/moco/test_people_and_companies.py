@@ -310,3 +310,22 @@ def test_the_credential_s_own_rate_limit_with_native_headers_and_429(moco: Moco)
     assert int(limited.headers["Retry-After"]) > 0
     # the native API counts against the same budget
     assert moco.tenant.get("/contacts", key=key).status_code == 429
+
+
+def test_an_idempotency_key_makes_one_person_and_one_company(moco: Moco) -> None:
+    """A client that retries a create with the same ``Idempotency-Key`` gets the first
+    answer again, not a second record — on MOCO's surface as on the native API."""
+    for path, body in (
+        ("/contacts/people", {"firstname": "Once", "lastname": "Only", "gender": "F"}),
+        ("/companies", {"name": "Once AG", "type": "customer"}),
+    ):
+        headers = {"Idempotency-Key": f"moco-once-{path}"}
+        first = moco.post(path, json=body, headers=headers)
+        again = moco.post(path, json=body, headers=headers)
+        assert first.status_code == again.status_code == 200, (path, again.text)
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.json() == first.json()
+    people = moco.ok("GET", "/contacts/people", params={"term": "Only"})
+    assert [p["lastname"] for p in people] == ["Only"]
+    companies = moco.ok("GET", "/companies", params={"term": "Once AG"})
+    assert [c["name"] for c in companies] == ["Once AG"]
