@@ -105,7 +105,10 @@ class OAuth2Auth:
     ``authorize_url`` and ``token_url`` are the remote's defaults (a connection may name
     its own); ``pkce`` whether the remote takes PKCE (S256) in the code flow;
     ``token_params`` what its token endpoint wants besides the standard fields (HighLevel's
-    ``user_type``); ``client_auth`` how the client authenticates there.
+    ``user_type``); ``client_auth`` how the client authenticates there; ``token_error``
+    the OAuth error code (``invalid_grant``…) of an error answer of its token endpoint
+    given its status and JSON body, for a remote that does not answer RFC 6749's
+    ``{"error": …}`` (None: no code can be told, the answer is taken as it is).
     """
 
     authorize_url: str | None = None
@@ -114,6 +117,7 @@ class OAuth2Auth:
     pkce: bool = True
     token_params: Mapping[str, str] = field(default_factory=dict)
     client_auth: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
+    token_error: Callable[[int, Any], str | None] | None = None
     endpoints: Callable[[str], tuple[str, str]] | None = None
     """The authorize and token URLs of a remote at a base URL, when they follow from it
     (another Rolodex server's ``/oauth/authorize`` and ``/oauth/token``)."""

@@ -24,6 +24,7 @@ import logging
 import random
 import time
 import warnings
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,7 +82,7 @@ def oauth_client(
     assert isinstance(declared, OAuth2Auth)
     secret = target.credentials.get("client_secret")
     limits = httpx.Limits(max_connections=4)
-    return AsyncOAuth2Client(
+    client = AsyncOAuth2Client(
         client_id=oauth.get("client_id"),
         client_secret=secret,
         token_endpoint_auth_method=declared.client_auth if secret else "none",
@@ -93,6 +94,39 @@ def oauth_client(
         trust_env=False,
         transport=transport(limits, allow_private),
     )
+    if declared.token_error is not None:
+        hook = standard_error(declared.token_error)
+        client.register_compliance_hook("access_token_response", hook)
+        client.register_compliance_hook("refresh_token_response", hook)
+    return client
+
+
+def standard_error(
+    token_error: Callable[[int, Any], str | None],
+) -> Callable[[httpx.Response], httpx.Response]:
+    """A hook that gives a token endpoint's error answer in the remote's own form the
+    body RFC 6749 prescribes (``{"error": code}``), so that Authlib raises the OAuth error
+    it means; an answer whose code cannot be told is left as it is. The remote's message
+    is not carried over (it is the remote's text, not needed to decide)."""
+
+    def hook(response: httpx.Response) -> httpx.Response:
+        if response.status_code < 400 or response.status_code >= 500:
+            return response
+        try:
+            body = response.json()
+        except ValueError:
+            return response
+        code = token_error(response.status_code, body)
+        if code is None:
+            return response
+        return httpx.Response(
+            response.status_code,
+            json={"error": code},
+            headers={"Cache-Control": "no-store"},
+            request=response.request,
+        )
+
+    return hook
 
 
 def expiry_of(token: dict[str, Any], now: datetime | None = None) -> datetime | None:

@@ -11,6 +11,7 @@ signed in ``x-wh-signature`` (RSA). Its operations are declared in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,42 @@ from rolodex.integrations.connectors.headers import highlevel_ratelimit
 from rolodex.integrations.connectors.highlevel_operations import HIGHLEVEL_OPERATIONS
 
 VERSION = "2021-07-28"
+
+OAUTH_ERRORS = (
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "access_denied",
+    "temporarily_unavailable",
+    "server_error",
+)
+"""RFC 6749's error codes of a token endpoint."""
+
+
+def token_error(status: int, body: Any) -> str | None:
+    """The OAuth error of a HighLevel token endpoint's error answer.
+
+    HighLevel answers ``{"statusCode", "message", "error"}``, ``error`` being the HTTP
+    reason phrase (``Bad Request``), so the code is read from the start of ``message`` (a
+    text or a list of them): ``invalid_grant: …`` or, in words, ``Invalid grant: …``. A
+    ``401`` whose message names none is a client HighLevel does not accept
+    (``invalid_client``). An answer already in RFC 6749's form, or whose code cannot be
+    told, gives None: it is taken as it is."""
+    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+        return None
+    if body["error"] in OAUTH_ERRORS:
+        return None
+    message = body.get("message")
+    for text in message if isinstance(message, list) else [message]:
+        if isinstance(text, str):
+            words = re.sub(r"[\s-]+", "_", text.strip().lower())
+            for code in OAUTH_ERRORS:
+                if words.startswith(code):
+                    return code
+    return "invalid_client" if status == 401 else None
 
 
 def _check_request(
@@ -50,6 +87,7 @@ HIGHLEVEL = Connector(
             pkce=False,
             token_params={"user_type": "Location"},
             client_auth="client_secret_post",
+            token_error=token_error,
         ),
         ApiKeyAuth(header="Authorization", template="Bearer {api_key}"),
     ),
