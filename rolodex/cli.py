@@ -1,5 +1,5 @@
 """The ``rolodex`` command: serve, migrate, init, rekey, and the sub-commands of other
-modules (keys, OAuth clients, the webhook worker, the data commands), which are imported
+modules (keys, OAuth clients, the webhook worker, the record and data commands), which are imported
 only when they run (:mod:`rolodex.cli_lazy`), so that ``rolodex --help`` starts fast.
 
 Every failure, a wrong argument included, ends in one ``error: …`` line on stderr and a
@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from functools import partial
 from typing import Annotated, Any
 
 import typer
 
 from rolodex import __version__
+from rolodex.cli_kinds import RECORD_KINDS
 from rolodex.cli_lazy import Lazy, command_of, group_of, install, single
 from rolodex.cli_support import (
     CommandError,
@@ -217,19 +219,12 @@ def _data_command(name: str) -> Any:
     return command_of(holder).commands[name]
 
 
-CONTACTS_HELP = "List, show, create, change and delete contacts on a server."
+def _records(plural: str) -> Any:
+    """``rolodex <plural>``: list, get, create, update, delete (and restore) of one kind
+    (rolodex/cli_records.py, from its description in rolodex/cli_kinds.py)."""
+    from rolodex.cli_records import record_group
 
-
-def _contacts() -> Any:
-    """``rolodex contacts``: the data commands' list, get and create, with update, delete
-    and restore (rolodex/contacts/cli.py)."""
-    from rolodex.contacts.cli import contacts_edit_app
-
-    group = _data_command("contacts")
-    for edit in group_of(contacts_edit_app, "contacts").commands.values():
-        group.add_command(edit)
-    group.help = CONTACTS_HELP
-    return group
+    return record_group(RECORD_KINDS[plural])
 
 
 LAZY = [
@@ -256,7 +251,7 @@ LAZY = [
         "List, create, run, enable and disable syncs, and show their runs.",
         _syncs,
     ),
-    Lazy("contacts", CONTACTS_HELP, _contacts),
+    *(Lazy(plural, kind.help, partial(_records, plural)) for plural, kind in RECORD_KINDS.items()),
     Lazy(
         "import",
         "Import contacts, companies, tasks or notes from CSV or JSON Lines.",
@@ -280,7 +275,7 @@ ORDER = [
     "connection",
     "flow",
     "sync",
-    "contacts",
+    *RECORD_KINDS,
     "import",
     "export",
 ]

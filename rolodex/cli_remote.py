@@ -1,7 +1,8 @@
 """What the commands that talk to a Rolodex server share: ``--url``/``--api-key`` (or
 ``ROLODEX_URL``/``ROLODEX_API_KEY``), a client that gives up quickly on a server that is
-not there, one ``error: …`` line and exit code 1 for any failure, and records printed as
-a table or JSON. Imported only by those commands (never by ``rolodex --help``)."""
+not there, one ``error: …`` line for any failure (exit code 2 for a wrong argument, 1
+otherwise), and records printed as a table or JSON. Imported only by those commands
+(never by ``rolodex --help``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rolodex.client import RetryPolicy, Rolodex, RolodexError
+from rolodex.dataio.formats import UsageError
 
 Url = Annotated[
     str,
@@ -35,19 +37,25 @@ TIMEOUT = 60.0
 
 @contextmanager
 def failures() -> Iterator[None]:
-    """Any failure of the block as one ``error:`` line and exit code 1."""
+    """Any failure of the block as one ``error:`` line: exit code 2 for a wrong argument
+    (:class:`UsageError`), 1 for anything else."""
     try:
         yield
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
     except (RolodexError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
 
 
 def connect(url: str, api_key: str | None) -> Rolodex:
-    """A client of the server at ``url``; a missing key or a malformed URL raises the
-    client's ``ConfigurationError``, naming the option to set."""
+    """A client of the server at ``url``; a missing key or a URL that is not http(s)
+    raises :class:`UsageError`, naming the option to set."""
     if not api_key:
-        raise ValueError("an API key is needed: --api-key or ROLODEX_API_KEY")
+        raise UsageError("an API key is needed: --api-key or ROLODEX_API_KEY")
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"--url must start with http:// or https://, not {url!r}")
     return Rolodex(api_key, base_url=url, timeout=TIMEOUT, retry=RETRY)
 
 
@@ -80,7 +88,7 @@ def fields_of(pairs: list[str] | None) -> dict[str, Any]:
     for pair in pairs or []:
         name, sep, raw = pair.partition("=")
         if not sep or not name:
-            raise ValueError(f"--field {pair!r}: write it as NAME=VALUE")
+            raise UsageError(f"--field {pair!r}: write it as NAME=VALUE")
         try:
             body[name] = json.loads(raw)
         except ValueError:

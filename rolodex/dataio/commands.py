@@ -1,4 +1,4 @@
-"""``rolodex contacts``, ``rolodex import`` and ``rolodex export``: data commands that talk
+"""``rolodex import`` and ``rolodex export``: data commands that talk
 to any Rolodex server through the client library (``--url``/``--api-key``, or
 ``ROLODEX_URL``/``ROLODEX_API_KEY``). A failure is one ``error: …`` line, with exit
 code 2 for a wrong argument and 1 otherwise."""
@@ -12,12 +12,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from rolodex.client import Rolodex, RolodexError
 from rolodex.dataio.exporter import export
@@ -25,7 +24,6 @@ from rolodex.dataio.formats import FormatError, UsageError, format_of, parse_map
 from rolodex.dataio.importer import BATCH_SIZE, CONCURRENCY, import_rows, open_rows
 from rolodex.dataio.kinds import KINDS, DataKind
 
-contacts_app = typer.Typer(help="List, show and create contacts on a server.", no_args_is_help=True)
 import_app = typer.Typer(
     help="Import contacts, companies, tasks or notes from CSV or JSON Lines.",
     no_args_is_help=True,
@@ -50,7 +48,6 @@ FormulaEscape = Annotated[
     ),
 ]
 TIMEOUT = 300.0
-TABLE_COLUMNS = ("id", "name", "email", "phone", "tags", "updated_at")
 SHOWN_REJECTED = 50
 
 
@@ -78,7 +75,6 @@ class MatchOn(StrEnum):
 
 def register(app: typer.Typer) -> None:
     """Add the data commands to the ``rolodex`` command."""
-    app.add_typer(contacts_app, name="contacts")
     app.add_typer(import_app, name="import")
     app.command("export")(export_command)
 
@@ -116,115 +112,6 @@ def _progress(enabled: bool) -> Progress:
         disable=not enabled,
         transient=False,
     )
-
-
-@contacts_app.command("list")
-def contacts_list(
-    url: Url = "http://127.0.0.1:8000",
-    api_key: ApiKeyOption = None,
-    q: Annotated[str | None, typer.Option(help="Part of name, email, phone, company.")] = None,
-    email: Annotated[str | None, typer.Option(help="Exact email, any case.")] = None,
-    tags: Annotated[str | None, typer.Option(help="Comma-separated tag names.")] = None,
-    updated_after: Annotated[str | None, typer.Option(help="ISO 8601 time.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many contacts.")] = 25,
-    as_json: AsJson = False,
-) -> None:
-    """List contacts (newest first; oldest change first with --updated-after)."""
-    with _failures():
-        client = _client(url, api_key)
-        pager = client.contacts.list(
-            per_page=min(limit, 250), q=q, email=email, tags=tags, updated_after=updated_after
-        )
-        rows: list[dict[str, Any]] = []
-        for contact in pager:
-            rows.append(contact.to_dict())
-            if len(rows) >= limit:
-                break
-    if as_json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    table = Table(*TABLE_COLUMNS)
-    for row in rows:
-        table.add_row(*(_text(row.get(c)) for c in TABLE_COLUMNS))
-    _out().print(table)
-
-
-def _out() -> Console:
-    """Standard output; wide when piped, so that ids are never cut."""
-    return Console(width=None if sys.stdout.isatty() else 240)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def _show(data: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    table = Table("field", "value", show_header=False)
-    for name, value in data.items():
-        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else _text(value)
-        table.add_row(name, shown)
-    _out().print(table)
-
-
-@contacts_app.command("get")
-def contacts_get(
-    contact_id: Annotated[str, typer.Argument(help="A contact id (cnt_…).")],
-    url: Url = "http://127.0.0.1:8000",
-    api_key: ApiKeyOption = None,
-    as_json: AsJson = False,
-) -> None:
-    """Show one contact."""
-    with _failures():
-        data = _client(url, api_key).contacts.get(contact_id).to_dict()
-    _show(data, as_json)
-
-
-@contacts_app.command("create")
-def contacts_create(
-    url: Url = "http://127.0.0.1:8000",
-    api_key: ApiKeyOption = None,
-    first_name: Annotated[str | None, typer.Option()] = None,
-    last_name: Annotated[str | None, typer.Option()] = None,
-    email: Annotated[str | None, typer.Option()] = None,
-    phone: Annotated[str | None, typer.Option()] = None,
-    tag: Annotated[list[str] | None, typer.Option(help="A tag name; repeat for more.")] = None,
-    field: Annotated[
-        list[str] | None,
-        typer.Option(help="Any other field as NAME=VALUE (JSON values allowed); repeatable."),
-    ] = None,
-    as_json: AsJson = False,
-) -> None:
-    """Create a contact."""
-    with _failures():
-        body: dict[str, Any] = {
-            k: v
-            for k, v in {
-                "first_name": first_name,
-                "last_name": last_name,
-                "email": email,
-                "phone": phone,
-            }.items()
-            if v is not None
-        }
-        if tag:
-            body["tags"] = tag
-        for pair in field or []:
-            name, sep, raw = pair.partition("=")
-            if not sep or not name:
-                raise UsageError(f"--field {pair!r}: write it as NAME=VALUE")
-            try:
-                body[name] = json.loads(raw)
-            except ValueError:
-                body[name] = raw
-        data = _client(url, api_key).contacts.create(body).to_dict()
-    _show(data, as_json)
 
 
 def _import_command(kind: DataKind) -> Callable[..., None]:
