@@ -216,3 +216,28 @@ def test_a_key_ring_that_cannot_be_used_fails_with_one_line(tmp_path, env, expec
     line = assert_one_line_error(result)
     assert line.startswith(expected), line
     assert result.returncode == 1
+
+
+@pytest.mark.parametrize("args", [("migrate",), ("serve", "--help")], ids=["migrate", "serve-help"])
+def test_a_first_start_on_a_fresh_sqlite_file_prints_no_warning(tmp_path, args) -> None:
+    """Issue 18 item 10: nothing on stderr, with every warning shown once
+    (``PYTHONWARNINGS=default``), on a database file and a directory never used before."""
+    database = tmp_path / "fresh.db"
+    env = {name: value for name, value in os.environ.items() if not name.startswith("ROLODEX_")}
+    env |= {"ROLODEX_DATABASE_URL": f"sqlite:///{database}", "PYTHONWARNINGS": "default"}
+    result = subprocess.run(
+        [sys.executable, "-m", "rolodex", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", result.stderr
+    if args == ("migrate",):
+        assert result.stdout.startswith("Database ") and "up to date" in result.stdout
+        assert database.is_file()
+    else:
+        assert "--no-migrate" in result.stdout

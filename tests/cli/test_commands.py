@@ -150,8 +150,13 @@ def test_contacts_update_delete_and_restore_on_a_server(live_server) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [("contacts", "list"), ("contacts", "update", "cnt_x", "--first-name", "X")],
-    ids=["list", "update"],
+    [
+        ("contacts", "list"),
+        ("contacts", "update", "cnt_x", "--first-name", "X"),
+        ("companies", "list"),
+        ("tasks", "update", "tsk_x", "--title", "X"),
+    ],
+    ids=["list", "update", "companies-list", "tasks-update"],
 )
 def test_a_server_that_is_not_there_is_named_in_one_line(tmp_path, args) -> None:
     url = f"http://127.0.0.1:{free_port()}"
@@ -187,8 +192,8 @@ def test_the_root_help_says_what_each_loaded_command_says() -> None:
     root = command()
     stand_ins = [c for c in root.commands.values() if isinstance(c, LazyCommand)]
     assert {c.name for c in stand_ins} == {
-        "worker", "key", "oauth-client", "connection", "flow", "sync", "contacts", "import",
-        "export"
+        "worker", "key", "oauth-client", "connection", "flow", "sync", "contacts", "companies",
+        "tasks", "notes", "appointments", "import", "export"
     }  # fmt: skip
     for stand_in in stand_ins:
         own = (stand_in.loaded.short_help or stand_in.loaded.help or "").split("\n\n")[0]
