@@ -10,7 +10,9 @@ from rolodex.dashboard.views import (
     companies,
     connections,
     contacts,
+    flows,
     home,
+    runs,
     settings,
     signin,
     tasks,
@@ -30,6 +32,8 @@ ROUTERS = (
     webhooks.router,
     audit.router,
     connections.router,
+    flows.router,
+    runs.router,
 )
 
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from rolodex.runs.service import add_step, finish_run, start_run, step_request
 from tests.conftest import PASSWORD, Tenant
 
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
@@ -123,8 +124,12 @@ def records_of(tenant: Tenant) -> dict[str, str]:
     deliveries = tenant.get(f"/webhooks/{endpoint['id']}/deliveries").json()["data"]
     user_id, _ = add_user(tenant)
     key = tenant.post("/api-keys", json={"name": "walk"}).json()["data"]
+    connection_id = add_connection(tenant)
+    flow_id = add_flow(tenant, connection_id)
     return {
-        "connection_id": add_connection(tenant),
+        "connection_id": connection_id,
+        "flow_id": flow_id,
+        "run_id": add_run(tenant, flow_id, connection_id),
         "contact_id": contact["id"],
         "company_id": company["id"],
         "task_id": task["id"],
@@ -146,3 +151,54 @@ def add_connection(tenant: Tenant) -> str:
     assert response.status_code == 201, response.text
     connection_id: str = response.json()["data"]["id"]
     return connection_id
+
+
+def add_flow(tenant: Tenant, connection_id: str, name: str = "Walk flow") -> str:
+    """A disabled flow of the tenant (it never runs): new contacts to the connection."""
+    flow = {
+        "name": name,
+        "enabled": False,
+        "trigger": {"connection_id": None, "event": "contact.created"},
+        "actions": [
+            {
+                "connection_id": connection_id,
+                "operation": "contacts.create",
+                "mapping": {"first_name": "data.first_name", "email": "data.email"},
+            }
+        ],
+    }
+    response = tenant.post("/flows", json=flow)
+    assert response.status_code == 201, response.text
+    flow_id: str = response.json()["data"]["id"]
+    return flow_id
+
+
+def add_run(tenant: Tenant, flow_id: str, connection_id: str, *, error: str | None = None) -> str:
+    """A finished run of the flow with one step, as a worker would have written it (no
+    job: nothing is queued)."""
+
+    async def work(session: Any) -> str:
+        run = await start_run(
+            session,
+            tenant.account_id,
+            "flow",
+            trigger={"event_id": "evt_walk", "type": "contact.created"},
+            owner_id=flow_id,
+            owner_version=1,
+            connection_id=connection_id,
+        )
+        add_step(
+            run,
+            "contacts.create",
+            action=0,
+            connection_id=connection_id,
+            status="failed" if error else "succeeded",
+            request=step_request("POST", "https://remote.invalid/api/v1/contacts", 201, 12),
+            result=None if error else {"id": "cnt_remote"},
+            error=error,
+        )
+        await finish_run(session, run, "failed" if error else "succeeded", error=error)
+        return str(run.id)
+
+    run_id: str = tenant.run(work)
+    return run_id

@@ -4,7 +4,8 @@ live `rolodex serve`.
 One person's first session: sign in, create a contact with tags, add a task and a note,
 find the contact by search, create an API key under Settings > API Keys and use it
 against the API, revoke it (the API then answers 401), create a webhook, add a
-connection and check it, see its quota chart, sign out. No
+connection and check it, see its quota chart, create a flow from a template and dry-run
+it to see its request, sign out. No
 page may open a script dialog on its own (an XSS payload would).
 
 Screenshots of the main pages are taken on the way; with ``ROLODEX_SCREENSHOTS=1`` they
@@ -211,6 +212,41 @@ def test_a_first_session_in_the_browser(
     assert chart.is_visible()
     assert chart.locator("rect.bar.alert").count() > 0
     page.screenshot(path=str(shots / "connection-usage.png"), full_page=True)
+
+    # a HighLevel connection, a flow from a template, and its dry run
+    page.click("nav >> text=Connections")
+    page.select_option("select[name=kind]", "highlevel")
+    page.fill("input[name=name]", "Agency")
+    page.fill("input[name=location_id]", "loc-tour")
+    page.fill("input[name=api_key]", "highlevel-key-never-shown")
+    page.click("button:has-text('Add connection')")
+    page.wait_for_selector("h1:has-text('Agency')")
+    page.click("nav >> text=Flows")
+    assert page.locator("text=No flows yet").is_visible()
+    page.select_option("select[name=template]", "contact-to-highlevel")
+    page.select_option("select[name=highlevel]", label="Agency")
+    page.click("button:has-text('Create flow')")
+    page.wait_for_selector("h1:has-text('HighLevel contact')")
+    assert page.locator(".flash", has_text="Flow created.").is_visible()
+    assert page.locator("table.mapping td", has_text="data.first_name").is_visible()
+    page.screenshot(path=str(shots / "flow.png"), full_page=True)
+    event = {
+        "type": "contact.created",
+        "data": {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"},
+    }
+    page.fill("#dry-run textarea[name=event]", json.dumps(event, indent=2))
+    page.click("#dry-run button:has-text('Dry run')")
+    page.wait_for_selector("h1:has-text('Dry run of')")
+    assert page.locator("#test-status").inner_text().startswith("would run")
+    request = page.locator("#action-0 .request").inner_text()
+    assert request == "POST https://services.leadconnectorhq.com/contacts/upsert"
+    assert "highlevel-key-never-shown" not in page.content()
+    assert page.locator("#action-0 .request-body", has_text='"email": "ada@example.com"').count()
+    page.screenshot(path=str(shots / "flow-dry-run.png"), full_page=True)
+    flows = httpx.get(f"{base}/api/v1/flows", headers={"X-API-Key": owner_key}).json()["data"]
+    assert [f["enabled"] for f in flows] == [False]  # created disabled: it never runs here
+    page.click("nav >> text=Runs")
+    assert page.locator("text=No runs").is_visible()  # a dry run writes no run
 
     page.click("nav >> text=Tasks")
     page.screenshot(path=str(shots / "tasks.png"), full_page=True)

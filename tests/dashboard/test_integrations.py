@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.conftest import Tenant, free_port
-from tests.dashboard.conftest import Browser
+from tests.dashboard.conftest import Browser, add_flow, add_run
 
 KEY = "remote-key-f00d-7c1e"
 
@@ -146,3 +146,138 @@ def test_an_oauth_connection_is_connected_through_the_authorize_flow(
     )
     refused = owner.post(f"/dashboard/connections/{keyed}/authorize")
     assert refused.status_code == 422 and "only OAuth connections" in refused.text
+
+
+def highlevel(owner: Browser, name: str = "Agency") -> str:
+    """A HighLevel connection (an API key; never called by these tests)."""
+    return created_id(
+        owner.post(
+            "/dashboard/connections",
+            {"kind": "highlevel", "name": name, "location_id": "loc-1", "api_key": KEY},
+        )
+    )
+
+
+def flow_from_template(owner: Browser, connection_id: str, **form: str) -> str:
+    response = owner.post(
+        "/dashboard/flows",
+        {"template": "contact-to-highlevel", "highlevel": connection_id, **form},
+    )
+    return created_id(response)
+
+
+EVENT = {
+    "type": "contact.created",
+    "data": {"first_name": "Ada", "last_name": "Lovelace", "email": "ADA@example.com"},
+}
+
+
+def test_a_flow_from_a_template_and_its_dry_run(tenant: Tenant, owner: Browser) -> None:
+    assert "No flows yet" in owner.get("/dashboard/flows").text
+    connection_id = highlevel(owner)
+    flow_id = flow_from_template(owner, connection_id)
+    made = tenant.get(f"/flows/{flow_id}").json()["data"]
+    assert made["template"] == "contact-to-highlevel" and made["enabled"] is False
+    assert made["actions"][0]["connection_id"] == connection_id
+    page = owner.get(f"/dashboard/flows/{flow_id}").text
+    assert "contacts.upsert" in page and "data.first_name" in page and "Agency" in page
+    assert "Contact created or updated" in owner.get("/dashboard/flows").text
+
+    result = owner.post(f"/dashboard/flows/{flow_id}/test", {"event": json.dumps(EVENT)})
+    assert result.status_code == 200, result.text
+    text = result.text
+    assert "would run" in text
+    assert "<strong>POST</strong> https://services.leadconnectorhq.com/contacts/upsert" in text
+    assert "ada@example.com" in text  # the mapped value, normalised
+    assert "from: expr" in text and "expr: data.email" in text  # each field's source
+    assert KEY not in text  # the credential redacted
+    assert "<code>Authorization</code></td><td><code>***</code>" in text
+    assert "&#34;locationId&#34;: &#34;loc-1&#34;" in text  # the body, as JSON
+    runs = tenant.get("/runs", params={"flow_id": flow_id}).json()["data"]
+    assert runs == []  # a dry run writes nothing
+
+    skipped = owner.post(
+        f"/dashboard/flows/{flow_id}/test", {"event": json.dumps({**EVENT, "data": {}})}
+    )
+    assert skipped.status_code == 200 and "skipped" in skipped.text
+    bad = owner.post(f"/dashboard/flows/{flow_id}/test", {"event": "{not json"})
+    assert bad.status_code == 400 and "event: is not JSON" in bad.text
+    assert "{not json" in bad.text  # kept in the form
+    assert owner.post(f"/dashboard/flows/{flow_id}/test", {"event": "[]"}).status_code == 400
+
+    assert owner.post(f"/dashboard/flows/{flow_id}/delete").status_code == 303
+    assert tenant.get(f"/flows/{flow_id}").status_code == 404
+
+
+def test_the_mapping_editor_saves_or_shows_each_problem(tenant: Tenant, owner: Browser) -> None:
+    connection_id = highlevel(owner)
+    flow_id = flow_from_template(owner, connection_id, name="Edited")
+    actions = [
+        {
+            "connection_id": connection_id,
+            "operation": "contacts.upsert",
+            "mapping": {"email": {"expr": "data.email", "type": "email"}, "firstName": "data.x"},
+        }
+    ]
+    saved = owner.post(f"/dashboard/flows/{flow_id}/actions", {"actions": json.dumps(actions)})
+    assert saved.status_code == 303
+    made = tenant.get(f"/flows/{flow_id}").json()["data"]
+    assert made["version"] == 2 and made["actions"][0]["mapping"]["firstName"] == "data.x"
+
+    wrong = [
+        {**actions[0], "operation": "no.such.operation"},
+        {**actions[0], "mapping": {"email": "data.[broken"}},
+    ]
+    refused = owner.post(f"/dashboard/flows/{flow_id}/actions", {"actions": json.dumps(wrong)})
+    assert refused.status_code == 400
+    assert "actions.0.operation" in refused.text and "actions.1.mapping.email" in refused.text
+    assert "no.such.operation" in refused.text  # the text sent, kept
+    assert tenant.get(f"/flows/{flow_id}").json()["data"]["version"] == 2
+    broken = owner.post(f"/dashboard/flows/{flow_id}/actions", {"actions": "[{"})
+    assert broken.status_code == 400 and "actions: is not JSON" in broken.text
+
+    # refused template choices: no such template, no connection of the kind it needs
+    no_template = owner.post("/dashboard/flows", {"template": "nothing"})
+    assert no_template.status_code == 400 and "names no template" in no_template.text
+    no_connection = owner.post("/dashboard/flows", {"template": "contact-to-highlevel"})
+    assert no_connection.status_code == 400 and "actions.0.connection_id" in no_connection.text
+
+    assert owner.post(f"/dashboard/flows/{flow_id}/enabled", {"enabled": "1"}).status_code == 303
+    assert tenant.get(f"/flows/{flow_id}").json()["data"]["enabled"] is True
+    assert owner.post(f"/dashboard/flows/{flow_id}/enabled", {"enabled": "0"}).status_code == 303
+    assert tenant.get(f"/flows/{flow_id}").json()["data"]["enabled"] is False
+    assert owner.post(f"/dashboard/flows/{flow_id}/delete").status_code == 303
+
+
+def test_the_run_history_and_a_run_with_its_steps(tenant: Tenant, owner: Browser) -> None:
+    assert "No runs" in owner.get("/dashboard/runs").text
+    connection_id = created_id(
+        owner.post(
+            "/dashboard/connections",
+            {"kind": "rolodex", "name": "Peer", "base_url": "https://r.invalid/a", "api_key": KEY},
+        )
+    )
+    flow_id = add_flow(tenant, connection_id, name="To the peer")
+    other_flow = add_flow(tenant, connection_id, name="Another")
+    good = add_run(tenant, flow_id, connection_id)
+    bad = add_run(tenant, flow_id, connection_id, error="The remote answered 422: email taken")
+    elsewhere = add_run(tenant, other_flow, connection_id)
+
+    listed = owner.get("/dashboard/runs").text
+    assert all(run in listed for run in (good, bad, elsewhere))
+    assert "To the peer" in listed and "email taken" in listed
+    only = owner.get(f"/dashboard/runs?flow_id={flow_id}").text
+    assert good in only and bad in only and elsewhere not in only
+    failed = owner.get("/dashboard/runs?status=failed").text
+    assert bad in failed and good not in failed
+    assert good in owner.get("/dashboard/runs?status=nonsense").text  # unknown: no filter
+
+    page = owner.get(f"/dashboard/runs/{bad}")
+    assert page.status_code == 200
+    text = page.text
+    assert "failed" in text and "email taken" in text and "To the peer" in text
+    assert "POST https://remote.invalid/api/v1/contacts" in text and "HTTP 201" in text
+    assert "contacts.create" in text and "Peer" in text
+    flow_page = owner.get(f"/dashboard/flows/{flow_id}").text
+    assert f'href="/dashboard/runs?flow_id={flow_id}"' in flow_page
+    assert owner.get("/dashboard/runs/run_00000000000000000000000000").status_code == 404

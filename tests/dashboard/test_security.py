@@ -4,6 +4,7 @@ the sign-in rate limit."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -20,7 +21,14 @@ from rolodex.dashboard.models import DashboardSession
 from rolodex.db import utcnow
 from rolodex.oauth.scopes import flat_routes
 from tests.conftest import PASSWORD, Tenant
-from tests.dashboard.conftest import Browser, add_user, csrf_of, records_of
+from tests.dashboard.conftest import (
+    Browser,
+    add_flow,
+    add_run,
+    add_user,
+    csrf_of,
+    records_of,
+)
 
 PARAM = re.compile(r"\{([a-z_]+)\}")
 ADMIN_PREFIXES = (
@@ -28,6 +36,8 @@ ADMIN_PREFIXES = (
     "/dashboard/webhooks",
     "/dashboard/audit",
     "/dashboard/connections",
+    "/dashboard/flows",
+    "/dashboard/runs",
 )
 
 
@@ -111,6 +121,8 @@ def test_another_accounts_ids_are_not_found_on_every_route(
         "/dashboard/settings/users",
         "/dashboard/webhooks",
         "/dashboard/connections",
+        "/dashboard/flows",
+        "/dashboard/runs",
         "/dashboard/audit",
     ):
         text = me.get(page).text
@@ -415,6 +427,23 @@ def test_payloads_in_every_field_render_inert(tenant: Tenant, owner: Browser, pa
     )
     assert connection.status_code == 303, connection.text
     connection_path = connection.headers["location"].split("?")[0]
+    connection_id = connection_path.split("/")[-1]
+    flow = owner.post(
+        "/dashboard/flows",
+        {"template": "contact-to-highlevel", "name": text, "highlevel": connection_id},
+    )
+    assert flow.status_code == 400  # a Rolodex connection is not a HighLevel one: refused
+    assert "<script>alert" not in flow.text and "<img src=x" not in flow.text
+    flow_id = add_flow(tenant, connection_id, name=text)
+    run_id = add_run(tenant, flow_id, connection_id, error=payload)
+    flow_path = f"/dashboard/flows/{flow_id}"
+    event = {"type": "contact.created", "data": {"first_name": payload, "email": payload}}
+    tried = owner.post(f"{flow_path}/test", {"event": json.dumps(event)})
+    assert tried.status_code == 200 and "would not send" in tried.text
+    edited = owner.post(f"{flow_path}/actions", {"actions": json.dumps([{"operation": payload}])})
+    assert edited.status_code == 400
+    for answer in (tried, edited):
+        assert "<script>alert" not in answer.text and "<img src=x" not in answer.text
     refused = owner.post("/dashboard/connections", {"kind": payload, "name": text})
     assert refused.status_code == 400
     assert "<script>alert" not in refused.text and "<img src=x" not in refused.text
@@ -422,6 +451,10 @@ def test_payloads_in_every_field_render_inert(tenant: Tenant, owner: Browser, pa
         base,
         "/dashboard/connections",
         connection_path,
+        "/dashboard/flows",
+        flow_path,
+        "/dashboard/runs",
+        f"/dashboard/runs/{run_id}",
         f"{base}/edit",
         "/dashboard/contacts",
         f"/dashboard/contacts?q={text[:20]}",
@@ -441,6 +474,7 @@ def test_payloads_in_every_field_render_inert(tenant: Tenant, owner: Browser, pa
     assert str(escape(text)) in shown  # shown, as text
     if payload.startswith("{{"):  # shown as written, never evaluated as a template
         assert "{{ 7*7 }}" in shown
+    assert owner.post(f"{flow_path}/delete").status_code == 303
     # a rejected form shows what was sent, escaped too
     bad = owner.post("/dashboard/contacts", {"first_name": text, "email": payload})
     assert bad.status_code == 400
