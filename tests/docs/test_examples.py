@@ -96,7 +96,10 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Docs]:
     key of its user for the other pages."""
     root = tmp_path_factory.mktemp("docs")
     database = f"sqlite+aiosqlite:///{root / 'docs.db'}"
-    with start_server(database, root, env={"ROLODEX_LOG_LEVEL": "info"}) as server:
+    # Private addresses allowed: the integrations guide's connections go to this very
+    # server's MOCO and HighLevel surfaces, as its `make serve` line says.
+    env = {"ROLODEX_LOG_LEVEL": "info", "ROLODEX_WEBHOOKS_ALLOW_PRIVATE": "true"}
+    with start_server(database, root, env=env) as server:
         env = _base_env(server)
         walkthrough = run_page(ROOT / README, ROOT, root / "README", env, server)
         made = _cli(server, "key", "create", "--email", YOU, "--name", "docs", "--json")
