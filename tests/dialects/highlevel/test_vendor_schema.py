@@ -57,6 +57,7 @@ from rolodex.accounts.service import create_account
 from rolodex.config import Settings
 from rolodex.db import make_engine, make_sessionmaker, unit_of_work
 from tests.conftest import API, PASSWORD, LiveServer, start_server
+from tests.dialects.highlevel.helpers import aim_at_seeded
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "highlevel"
 COMMON = "../common/common-schemas.json"
@@ -116,27 +117,8 @@ TURNS: dict[str, int] = {}
 
 
 def aim(case: Any) -> None:
-    """Point a positive case at the seeded account: its ``locationId`` (query or body)
-    becomes the account's id, an ``assignedTo`` in its body the account's owner and,
-    every other time per operation, its path parameters the seeded records' ids (a
-    DELETE's records of its own). Negative cases are sent as generated. Done on the case
-    itself, for every phase (examples, coverage, fuzzing)."""
-    if case.meta is None or not case.meta.generation.mode.is_positive:
-        return
-    account = RECORDS["account"]
-    if isinstance(case.query, dict) and "locationId" in case.query:
-        case.query["locationId"] = account["locationId"]
-    if isinstance(case.body, dict):
-        for name in ("locationId", "assignedTo"):
-            if isinstance(case.body.get(name), str):
-                case.body[name] = account[name]
-    operation = case.operation
-    names = [parameter.name for parameter in operation.path_parameters]
-    records = RECORDS["disposable" if operation.method.upper() == "DELETE" else "stable"]
-    label = operation.label
-    TURNS[label] = TURNS.get(label, 0) + 1
-    if names and all(name in records for name in names) and TURNS[label] % 2:
-        case.path_parameters = {**(case.path_parameters or {}), **{n: records[n] for n in names}}
+    """:func:`aim_at_seeded` with this module's records."""
+    aim_at_seeded(case, RECORDS, TURNS)
 
 
 @dataclass
