@@ -15,6 +15,7 @@ from rolodex.dashboard.views import (
     runs,
     settings,
     signin,
+    syncs,
     tasks,
     webhooks,
 )
@@ -34,6 +35,7 @@ ROUTERS = (
     connections.router,
     flows.router,
     runs.router,
+    syncs.router,
 )
 
 

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
-from rolodex.audit.capture import record
 from rolodex.config import Settings
 from rolodex.http.envelope import (
     DataEnvelope,
@@ -28,7 +27,7 @@ from rolodex.runs.kinds import RUN
 from rolodex.runs.schemas import RunOut
 from rolodex.syncs import service
 from rolodex.syncs.kinds import LINK, SYNC
-from rolodex.syncs.runs import queue_run, runs_of
+from rolodex.syncs.runs import runs_of
 from rolodex.syncs.schemas import (
     LinkOut,
     RunRequest,
@@ -132,21 +131,8 @@ async def run_sync(
     body: RunRequest | None = None,
 ) -> JsonResponse:
     given = body or RunRequest()
-    sync = await service.get_sync(session, principal, sync_id)
-    run = await queue_run(
-        session,
-        sync,
-        settings,
-        dry_run=given.dry_run,
-        full=given.full,
-        trigger={"kind": "manual", "user_id": principal.user_id},
-    )
-    record(
-        session,
-        "sync.run_requested",
-        SYNC.name,
-        sync.id,
-        {"run_id": [None, run.id], "dry_run": [None, given.dry_run], "full": [None, given.full]},
+    run = await service.request_run(
+        session, principal, sync_id, settings, dry_run=given.dry_run, full=given.full
     )
     return one(RunOut, run, status_code=202)
 

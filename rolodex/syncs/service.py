@@ -14,11 +14,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rolodex.accounts.principal import Principal
+from rolodex.audit.capture import record
+from rolodex.config import Settings
 from rolodex.db import utcnow
 from rolodex.errors import NotFound, ValidationFailed
 from rolodex.integrations.service import get_connection, require_manager
 from rolodex.preconditions import Precondition
 from rolodex.records import get_record, soft_delete
+from rolodex.runs.models import Run
 from rolodex.syncs import mapping as maps
 from rolodex.syncs.kinds import SYNC
 from rolodex.syncs.models import Link, Sync
@@ -157,6 +160,36 @@ async def delete_sync(
     await drop_automatic_runs(session, sync)
     await session.flush()
     await follow_stream(session, sync, None)
+
+
+async def request_run(
+    session: AsyncSession,
+    principal: Principal,
+    sync_id: str,
+    settings: Settings | None,
+    *,
+    dry_run: bool = False,
+    full: bool = False,
+) -> Run:
+    """A run asked for by a user (``full``: every record; ``dry_run``: write nothing),
+    queued and audited; the run."""
+    sync = await get_sync(session, principal, sync_id)
+    run = await queue_run(
+        session,
+        sync,
+        settings,
+        dry_run=dry_run,
+        full=full,
+        trigger={"kind": "manual", "user_id": principal.user_id},
+    )
+    record(
+        session,
+        "sync.run_requested",
+        SYNC.name,
+        sync.id,
+        {"run_id": [None, run.id], "dry_run": [None, dry_run], "full": [None, full]},
+    )
+    return run
 
 
 def links_of(

@@ -130,6 +130,7 @@ def records_of(tenant: Tenant) -> dict[str, str]:
         "connection_id": connection_id,
         "flow_id": flow_id,
         "run_id": add_run(tenant, flow_id, connection_id),
+        "sync_id": add_sync(tenant, connection_id),
         "contact_id": contact["id"],
         "company_id": company["id"],
         "task_id": task["id"],
@@ -151,6 +152,15 @@ def add_connection(tenant: Tenant) -> str:
     assert response.status_code == 201, response.text
     connection_id: str = response.json()["data"]["id"]
     return connection_id
+
+
+def add_sync(tenant: Tenant, connection_id: str, obj: str = "contacts") -> str:
+    """A disabled sync of the tenant's connection (it never runs unless asked)."""
+    body = {"connection_id": connection_id, "object": obj, "enabled": False}
+    response = tenant.post("/syncs", json=body)
+    assert response.status_code == 201, response.text
+    sync_id: str = response.json()["data"]["id"]
+    return sync_id
 
 
 def add_flow(tenant: Tenant, connection_id: str, name: str = "Walk flow") -> str:

@@ -25,6 +25,7 @@ from tests.dashboard.conftest import (
     Browser,
     add_flow,
     add_run,
+    add_sync,
     add_user,
     csrf_of,
     records_of,
@@ -38,6 +39,8 @@ ADMIN_PREFIXES = (
     "/dashboard/connections",
     "/dashboard/flows",
     "/dashboard/runs",
+    "/dashboard/syncs",
+    "/dashboard/monitoring",
 )
 
 
@@ -123,6 +126,7 @@ def test_another_accounts_ids_are_not_found_on_every_route(
         "/dashboard/connections",
         "/dashboard/flows",
         "/dashboard/runs",
+        "/dashboard/syncs",
         "/dashboard/audit",
     ):
         text = me.get(page).text
@@ -436,6 +440,7 @@ def test_payloads_in_every_field_render_inert(tenant: Tenant, owner: Browser, pa
     assert "<script>alert" not in flow.text and "<img src=x" not in flow.text
     flow_id = add_flow(tenant, connection_id, name=text)
     run_id = add_run(tenant, flow_id, connection_id, error=payload)
+    sync_id = add_sync(tenant, connection_id)
     flow_path = f"/dashboard/flows/{flow_id}"
     event = {"type": "contact.created", "data": {"first_name": payload, "email": payload}}
     tried = owner.post(f"{flow_path}/test", {"event": json.dumps(event)})
@@ -455,6 +460,8 @@ def test_payloads_in_every_field_render_inert(tenant: Tenant, owner: Browser, pa
         flow_path,
         "/dashboard/runs",
         f"/dashboard/runs/{run_id}",
+        "/dashboard/syncs",
+        f"/dashboard/syncs/{sync_id}",
         f"{base}/edit",
         "/dashboard/contacts",
         f"/dashboard/contacts?q={text[:20]}",

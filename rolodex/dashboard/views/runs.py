@@ -1,5 +1,6 @@
 """Runs (owners and admins): the history of the account's flow, sync and operation runs,
-filtered by kind, status or flow, and a run with each of its steps."""
+filtered by kind, status or flow, a run with each of its steps, and retrying a failed
+run."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from rolodex.dashboard.listing import list_page
-from rolodex.dashboard.pages import Ctx, Page, dashboard_router
+from rolodex.dashboard.pages import PREFIX, Ctx, Page, dashboard_router, see_other
 from rolodex.flows.models import Flow
 from rolodex.integrations.models import Connection
 from rolodex.runs import service
 from rolodex.runs.kinds import RUN
-from rolodex.runs.models import KINDS, STATUSES
+from rolodex.runs.models import FAILED, KINDS, STATUSES
 from rolodex.runs.schemas import RunOut
 from rolodex.syncs.models import Sync
 
@@ -72,4 +73,13 @@ async def show_run(page: Ctx, run_id: str) -> Response:
         run=shown,
         owner_id=run.owner_id,
         names=await owner_names(page, {i for i in ids if i}),
+        retryable=run.status == FAILED and not run.dry_run and run.job_kind is not None,
     )
+
+
+@router.post("/runs/{run_id}/retry")
+async def retry_run(page: Ctx, run_id: str) -> Response:
+    """Queue a finished run's work again as a new run (``POST /runs/{id}/retry``'s
+    service); the new run's page."""
+    again = await service.retry_run(page.session, page.principal, run_id, page.settings)
+    return see_other(f"{PREFIX}/runs/{again.id}", "Retry queued as a new run.")
