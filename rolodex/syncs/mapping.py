@@ -67,7 +67,7 @@ NATURAL_KEYS: Mapping[str, str] = {"contacts": "email", "companies": "name"}
 """The field a first sync matches existing records by, per object."""
 
 DEFAULT_MAPPINGS: Mapping[tuple[str, str], Mapping[str, str]] = {
-    **{("rolodex", obj): {name: name for name in fields} for obj, fields in FIELDS.items()},
+    **{("rolodex", obj): {name: name for name in FIELDS[obj]} for obj in ("contacts", "companies")},
     ("highlevel", "contacts"): {
         "first_name": "firstName",
         "last_name": "lastName",
@@ -103,10 +103,11 @@ DEFAULT_MAPPINGS: Mapping[tuple[str, str], Mapping[str, str]] = {
         "tags": "tags",
     },
 }
-"""Each connector's mapping per object it can sync."""
+"""Each connector's mapping per object it can sync: its keys are the (connector,
+object) pairs a sync accepts, exactly those the engine runs."""
 
 REMOTE_TYPES: Mapping[tuple[str, str], str] = {
-    **{("rolodex", obj): obj for obj in OBJECTS},
+    **{("rolodex", obj): obj for obj in ("contacts", "companies")},
     ("highlevel", "contacts"): "contacts",
     ("moco", "contacts"): "people",
     ("moco", "companies"): "companies",
@@ -114,11 +115,23 @@ REMOTE_TYPES: Mapping[tuple[str, str], str] = {
 """What the remote calls each object (a link's ``remote_type``)."""
 
 
+def supported() -> str:
+    """The pairs a sync accepts, as a sentence part: ``rolodex: contacts, companies; …``."""
+    by_connector: dict[str, list[str]] = {}
+    for connector, obj in DEFAULT_MAPPINGS:
+        by_connector.setdefault(connector, []).append(obj)
+    return "; ".join(f"{name}: {', '.join(objs)}" for name, objs in by_connector.items())
+
+
 def default_mapping(connector: str, obj: str) -> dict[str, str]:
-    """The connector's mapping of ``obj``; 400 when it cannot sync that object."""
+    """The connector's mapping of ``obj``; 400 naming what syncs when it cannot sync
+    that object."""
     found = DEFAULT_MAPPINGS.get((connector, obj))
     if found is None:
-        raise ValidationFailed.field("object", f"the {connector} connector cannot sync {obj}")
+        raise ValidationFailed.field(
+            "object",
+            f"a {connector} connection cannot sync {obj}; syncs run for {supported()}",
+        )
     return dict(found)
 
 

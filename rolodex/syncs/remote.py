@@ -7,7 +7,8 @@ is reported to the run (:class:`Seen`), so a run shows every request it made.
 
 The ``rolodex`` connector's remote is another Rolodex's native API (``updated_after``,
 ``include_deleted``, ``Idempotency-Key`` on every write); HighLevel's is made of its
-connector's contact operations (:mod:`rolodex.syncs.remote_operations`).
+connector's contact operations (:mod:`rolodex.syncs.remote_operations`); MOCO's of its
+connector's people and company operations (:mod:`rolodex.syncs.remote_moco`).
 """
 
 from __future__ import annotations
@@ -233,10 +234,14 @@ class NativeRemote:
 def remote_for(caller: Caller, target: Target, remote_type: str, report: Report) -> Remote | None:
     """The remote side of a sync of ``remote_type`` at ``target``; None when its
     connector cannot sync yet."""
+    from rolodex.syncs.remote_moco import MocoRecords
     from rolodex.syncs.remote_operations import HighLevelContacts
 
-    if target.connector.kind == "rolodex" and remote_type in ("contacts", "companies"):
+    kind = target.connector.kind
+    if kind == "rolodex" and remote_type in ("contacts", "companies"):
         return NativeRemote(caller, target, remote_type, report)
-    if target.connector.kind == "highlevel" and remote_type == "contacts":
+    if kind == "highlevel" and remote_type == "contacts":
         return HighLevelContacts(caller, target, report)
+    if kind == "moco" and remote_type in ("people", "companies"):
+        return MocoRecords(caller, target, remote_type, report)
     return None

@@ -146,3 +146,38 @@ def test_an_enabled_sync_watches_its_stream_and_a_disabled_one_leaves_nothing_qu
         return sorted(rows)
 
     assert tenant.run(statuses) == ["cancelled", "cancelled"]
+
+
+def test_only_the_pairs_the_engine_runs_are_accepted_and_the_refusal_names_them(
+    tenant: Tenant,
+) -> None:
+    made = {
+        "rolodex": _connection(tenant),
+        "moco": str(
+            connect(
+                tenant,
+                kind="moco",
+                base_url="https://peer.example.com/api/v1",
+                credentials={"api_key": "k"},
+            )["id"]
+        ),
+    }
+    for kind, obj, remote_type in (
+        ("moco", "contacts", "people"),
+        ("moco", "companies", "companies"),
+        ("rolodex", "companies", "companies"),
+    ):
+        body = {"connection_id": made[kind], "object": obj, "enabled": False}
+        answer = tenant.post("/syncs", json=body)
+        assert answer.status_code == 201, (kind, obj, answer.text)
+        assert answer.json()["data"]["remote_type"] == remote_type
+        assert tenant.delete(f"/syncs/{answer.json()['data']['id']}").status_code == 200
+    for kind, obj in (("moco", "tasks"), ("moco", "notes")):
+        body = {"connection_id": made[kind], "object": obj, "enabled": False}
+        answer = tenant.post("/syncs", json=body)
+        assert answer.status_code == 400, (kind, obj, answer.text)
+        [detail] = answer.json()["error"]["details"]
+        assert detail["field"] == "object"
+        assert f"a {kind} connection cannot sync {obj}" in detail["message"]
+        assert "moco: contacts, companies" in detail["message"]
+        assert "highlevel: contacts" in detail["message"]
