@@ -134,3 +134,29 @@ def test_companies_sync_both_ways_with_a_moco_account_and_settle(
         assert companies(peer)[acme]["phone"] == companies(ours)[acme]["phone"]
         assert companies(ours)[globex]["email"] == "hi@globex.example.com"
         assert writes_of(run_sync(ours, sync_id)) == []
+
+
+def test_deletes_travel_to_moco_and_back_on_a_full_run(
+    make_tenant: Callable[[], Tenant], proxy: Proxy, workers
+) -> None:
+    """A delete here is MOCO's DELETE; a delete at MOCO (not listed there) is seen when a
+    full run reads the linked person and gets 404."""
+    ours, peer, connection_id = moco_pair(make_tenant, proxy)
+    one, two = email(), email()
+    first = ours.post("/contacts", json={"last_name": "One", "email": one}).json()["data"]
+    ours.post("/contacts", json={"last_name": "Two", "email": two})
+    sync_id = make_sync(ours, connection_id)
+    with workers(1):
+        assert run_sync(ours, sync_id)["status"] == "succeeded"
+        there = contacts(peer)
+        assert ours.delete(f"/contacts/{first['id']}").status_code == 200
+        proxy.reset()
+        run = run_sync(ours, sync_id)
+        assert run["status"] == "succeeded" and writes_of(run) == ["remote.delete"], run
+        assert proxy.count("DELETE", "/moco/api/v1/contacts/people/") == 1
+        assert peer.get(f"/contacts/{there[one]['id']}").status_code == 404
+        assert peer.delete(f"/contacts/{there[two]['id']}").status_code == 200
+        full = run_sync(ours, sync_id, full=True)
+        assert full["status"] == "succeeded" and writes_of(full) == ["rolodex.delete"], full
+        assert set(contacts(ours)) == set()
+        assert writes_of(run_sync(ours, sync_id, full=True)) == []
