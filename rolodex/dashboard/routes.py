@@ -12,6 +12,7 @@ from rolodex.dashboard.views import (
     contacts,
     flows,
     home,
+    monitoring,
     runs,
     settings,
     signin,
@@ -36,6 +37,7 @@ ROUTERS = (
     flows.router,
     runs.router,
     syncs.router,
+    monitoring.router,
 )
 
 

@@ -19,6 +19,20 @@ def _when(value: datetime | date | None) -> str:
     return value.isoformat()
 
 
+def _age(seconds: float | None) -> str:
+    """A duration as a person reads it: ``45 s``, ``12 min``, ``3 h 5 min``, ``2 d 4 h``."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min"
+    if whole < 86400:
+        return f"{whole // 3600} h {whole % 3600 // 60} min"
+    return f"{whole // 86400} d {whole % 86400 // 3600} h"
+
+
 def _local_input(value: datetime | None) -> str:
     """A time as ``<input type=datetime-local>`` shows it (UTC)."""
     return value.strftime("%Y-%m-%dT%H:%M") if value is not None else ""
@@ -47,6 +61,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
+    env.filters["age"] = _age
     env.filters["local_input"] = _local_input
     env.globals["here"] = here
     return env

@@ -31,21 +31,21 @@ class Backlog:
     jobs: dict[str, int]
 
 
-async def read_backlog(session: AsyncSession) -> Backlog:
-    """Count the deliveries not yet delivered (nor dead) and the jobs not yet finished."""
-    pending, oldest = (
-        await session.execute(
-            select(func.count(), func.min(WebhookDelivery.created_at)).where(
-                WebhookDelivery.status == PENDING
-            )
-        )
-    ).one()
-    rows = await session.execute(
-        select(IntegrationJob.status, func.count())
-        .where(IntegrationJob.status.in_(JOB_STATES))
-        .group_by(IntegrationJob.status)
+async def read_backlog(session: AsyncSession, account_id: str | None = None) -> Backlog:
+    """Count the deliveries not yet delivered (nor dead) and the jobs not yet finished:
+    of every account, or of ``account_id``'s only."""
+    deliveries = select(func.count(), func.min(WebhookDelivery.created_at)).where(
+        WebhookDelivery.status == PENDING
     )
-    jobs = dict.fromkeys(JOB_STATES, 0) | {status: count for status, count in rows.tuples()}
+    jobs_stmt = select(IntegrationJob.status, func.count()).where(
+        IntegrationJob.status.in_(JOB_STATES)
+    )
+    if account_id is not None:
+        deliveries = deliveries.where(WebhookDelivery.account_id == account_id)
+        jobs_stmt = jobs_stmt.where(IntegrationJob.account_id == account_id)
+    pending, oldest = (await session.execute(deliveries)).one()
+    rows = await session.execute(jobs_stmt.group_by(IntegrationJob.status))
+    jobs = dict.fromkeys(JOB_STATES, 0) | {row[0]: int(row[1]) for row in rows}
     age = max(0.0, (utcnow() - oldest).total_seconds()) if oldest is not None else 0.0
     return Backlog(int(pending), age, jobs)
 

@@ -127,6 +127,7 @@ def test_another_accounts_ids_are_not_found_on_every_route(
         "/dashboard/flows",
         "/dashboard/runs",
         "/dashboard/syncs",
+        "/dashboard/monitoring",
         "/dashboard/audit",
     ):
         text = me.get(page).text
@@ -462,6 +463,7 @@ def test_payloads_in_every_field_render_inert(tenant: Tenant, owner: Browser, pa
         f"/dashboard/runs/{run_id}",
         "/dashboard/syncs",
         f"/dashboard/syncs/{sync_id}",
+        "/dashboard/monitoring",
         f"{base}/edit",
         "/dashboard/contacts",
         f"/dashboard/contacts?q={text[:20]}",
