@@ -13,7 +13,7 @@ from tests.conftest import LiveServer, Tenant, start_server
 from tests.integrations.conftest import connect, enqueue, wait_for_jobs
 from tests.integrations.conftest import workers as workers  # the fixture
 from tests.integrations.proxy import Proxy, fault_proxy, on, status
-from tests.integrations.test_oauth_live import authorize_as, expire_token, oauth_connection
+from tests.integrations.test_oauth_live import NATIVE, authorize_as, expire_token, oauth_connection
 
 pytestmark = pytest.mark.live
 
@@ -64,8 +64,8 @@ def test_a_token_refresh_is_counted(
     make_tenant: Callable[[], Tenant], remote: LiveServer, proxy: Proxy, workers
 ) -> None:
     ours, peer = make_tenant(), make_tenant()
-    connection_id = oauth_connection(ours, peer, remote, proxy)
-    assert authorize_as(ours, peer, remote, connection_id).status_code == 200
+    connection_id = oauth_connection(ours, peer, remote, proxy, NATIVE)
+    assert authorize_as(ours, peer, remote, connection_id, NATIVE).status_code == 200
     expire_token(ours, connection_id)
     proxy.reset()  # the code's exchange went through it too
     job_id = enqueue(ours, connection_id, "contacts.list", {"per_page": 1})
