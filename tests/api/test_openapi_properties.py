@@ -29,50 +29,18 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import schemathesis
 from hypothesis import strategies as st
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from rolodex.accounts.service import create_account
 from rolodex.app import create_app
 from rolodex.config import Settings
 from rolodex.db import make_engine, make_sessionmaker, unit_of_work
 from tests.conftest import API, PASSWORD, LiveServer, start_server
-
-MAX_EXAMPLES = 25
-SEED = 20_261_122
-
-
-@schemathesis.check
-def not_rate_limited(ctx: Any, response: Any, case: Any) -> bool | None:
-    """A 429 would stand in for the answer under test: the server's budget is generous."""
-    assert response.status_code != 429, "rate limited: the case tested nothing"
-    return None
-
-
-CHECKS = [
-    not_a_server_error,
-    not_rate_limited,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    response_headers_conformance,
-    negative_data_rejection,
-]
+from tests.properties import CHECKS, Target, configured, server_output_on_failure
 
 # The ids of the seeded records of the backend under test, by path parameter name:
 # "stable" for reads and updates, "disposable" for DELETE and restore.
@@ -85,15 +53,7 @@ def _document() -> dict[str, Any]:
     return app.openapi()
 
 
-schema = schemathesis.openapi.from_dict(_document())
-schema.config.generation.update(
-    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-    max_examples=MAX_EXAMPLES,
-    deterministic=True,
-    # The key is sent with every call (below); no made-up credentials.
-    with_security_parameters=False,
-)
-schema.config.seed = SEED
+schema = configured(_document())
 
 
 @schema.hook("before_generate_case")
@@ -117,15 +77,6 @@ def real_ids(context: Any, strategy: Any) -> Any:
         return st.sampled_from([case, real])
 
     return strategy.flatmap(with_real_ids)
-
-
-@dataclass
-class Target:
-    """The live server and the key of the account the cases run as."""
-
-    url: str
-    key: str
-    log: Path
 
 
 def _new_account(settings: Settings) -> tuple[str, str]:
@@ -212,15 +163,7 @@ def target(server: LiveServer, settings: Settings) -> Iterator[Target]:
 @schema.parametrize()
 def test_openapi_properties(case: Any, target: Target) -> None:
     """No 5xx, no undocumented status and no response that breaks its own schema."""
-    offset = target.log.stat().st_size
-    try:
+    with server_output_on_failure(target.log):
         case.call_and_validate(
             base_url=target.url, headers={"X-API-Key": target.key}, checks=CHECKS, timeout=30
         )
-    except BaseException as exc:
-        with target.log.open() as log:
-            log.seek(offset)
-            server_output = log.read()[-4000:]
-        if server_output:
-            exc.add_note(f"rolodex serve said:\n{server_output}")
-        raise

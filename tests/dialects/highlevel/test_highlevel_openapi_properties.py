@@ -14,21 +14,18 @@ their own).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import schemathesis
 from fastapi.testclient import TestClient
-from schemathesis import GenerationMode
 
 from rolodex.app import create_app
 from rolodex.config import Settings
-from tests.api.test_openapi_properties import CHECKS, MAX_EXAMPLES, SEED, _new_account
+from tests.api.test_openapi_properties import _new_account
 from tests.conftest import LiveServer, start_server
 from tests.dialects.highlevel.helpers import aim_at_seeded
+from tests.properties import CHECKS, Target, configured, server_output_on_failure
 
 PREFIX = "/highlevel"
 RECORDS: dict[str, dict[str, str]] = {}
@@ -42,21 +39,7 @@ def _document() -> dict[str, Any]:
     return document
 
 
-schema = schemathesis.openapi.from_dict(_document())
-schema.config.generation.update(
-    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-    max_examples=MAX_EXAMPLES,
-    deterministic=True,
-    with_security_parameters=False,
-)
-schema.config.seed = SEED
-
-
-@dataclass
-class Target:
-    url: str
-    key: str
-    log: Path
+schema = configured(_document())
 
 
 def _seed(http: httpx.Client, native: httpx.Client, location_id: str) -> dict[str, str]:
@@ -119,18 +102,10 @@ def target(server: LiveServer, settings: Settings) -> Iterator[Target]:
 def test_highlevel_openapi_properties(case: Any, target: Target) -> None:
     """No 5xx, no undocumented status and no response that breaks its own schema."""
     aim_at_seeded(case, RECORDS, TURNS)
-    offset = target.log.stat().st_size
-    try:
+    with server_output_on_failure(target.log):
         case.call_and_validate(
             base_url=target.url,
             headers={"Authorization": f"Bearer {target.key}"},
             checks=CHECKS,
             timeout=30,
         )
-    except BaseException as exc:
-        with target.log.open() as log:
-            log.seek(offset)
-            server_output = log.read()[-4000:]
-        if server_output:
-            exc.add_note(f"rolodex serve said:\n{server_output}")
-        raise

@@ -39,14 +39,11 @@ import asyncio
 import json
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import schemathesis
-from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -58,6 +55,7 @@ from rolodex.config import Settings
 from rolodex.db import make_engine, make_sessionmaker, unit_of_work
 from tests.conftest import API, PASSWORD, LiveServer, start_server
 from tests.dialects.highlevel.helpers import aim_at_seeded
+from tests.properties import Target, configured, server_output_on_failure
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "highlevel"
 COMMON = "../common/common-schemas.json"
@@ -95,14 +93,7 @@ def vendor_document() -> dict[str, Any]:
 
 
 DOCUMENT = vendor_document()
-schema = schemathesis.openapi.from_dict(DOCUMENT)
-schema.config.generation.update(
-    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-    max_examples=MAX_EXAMPLES,
-    deterministic=True,
-    with_security_parameters=False,
-)
-schema.config.seed = SEED
+schema = configured(DOCUMENT, max_examples=MAX_EXAMPLES, seed=SEED)
 served = schema.exclude(
     func=lambda ctx: (ctx.operation.method.upper(), ctx.operation.path) in NOT_SERVED
 )
@@ -119,15 +110,6 @@ TURNS: dict[str, int] = {}
 def aim(case: Any) -> None:
     """:func:`aim_at_seeded` with this module's records."""
     aim_at_seeded(case, RECORDS, TURNS)
-
-
-@dataclass
-class Target:
-    """The live surface and the key the cases run with."""
-
-    url: str
-    key: str
-    log: Path
 
 
 def _new_account(settings: Settings) -> tuple[str, str, str]:
@@ -214,22 +196,14 @@ def test_the_document_is_the_vendors_and_every_served_operation_is_run() -> None
 @served.parametrize()
 def test_vendor_schema(case: Any, target: Target) -> None:
     """No 5xx, and no response that breaks the vendor's schema."""
-    offset = target.log.stat().st_size
     headers = {"Authorization": f"Bearer {target.key}"}
     aim(case)
-    try:
+    with server_output_on_failure(target.log):
         response = case.call(base_url=target.url, headers=headers, timeout=30)
         if refused_by_the_http_server(response):
             return
         case.validate_response(response, checks=CHECKS)
         assert_highlevel_error(response)
-    except BaseException as exc:
-        with target.log.open() as log:
-            log.seek(offset)
-            server_output = log.read()[-4000:]
-        if server_output:
-            exc.add_note(f"rolodex serve said:\n{server_output}")
-        raise
 
 
 def refused_by_the_http_server(response: Any) -> bool:

@@ -13,21 +13,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import strategies as st
-from schemathesis import GenerationMode
 
 from rolodex.app import create_app
 from rolodex.config import Settings
-from tests.api.test_openapi_properties import CHECKS, MAX_EXAMPLES, SEED, _new_account
+from tests.api.test_openapi_properties import _new_account
 from tests.conftest import LiveServer, start_server
+from tests.properties import CHECKS, Target, configured, server_output_on_failure
 
 MOCO = "/moco/api/v1"
 RECORDS: dict[str, dict[str, int]] = {}
@@ -40,14 +37,7 @@ def _document() -> dict[str, Any]:
     return document
 
 
-schema = schemathesis.openapi.from_dict(_document())
-schema.config.generation.update(
-    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-    max_examples=MAX_EXAMPLES,
-    deterministic=True,
-    with_security_parameters=False,
-)
-schema.config.seed = SEED
+schema = configured(_document())
 
 
 def _parameter_kind(path: str, name: str) -> str:
@@ -77,13 +67,6 @@ def real_ids(context: Any, strategy: Any) -> Any:
         return st.sampled_from([case, real])
 
     return strategy.flatmap(with_real_ids)
-
-
-@dataclass
-class Target:
-    url: str
-    key: str
-    log: Path
 
 
 def _seed(http: httpx.Client) -> dict[str, int]:
@@ -135,18 +118,10 @@ def target(server: LiveServer, settings: Settings) -> Iterator[Target]:
 @schema.parametrize()
 def test_moco_openapi_properties(case: Any, target: Target) -> None:
     """No 5xx, no undocumented status and no response that breaks its own schema."""
-    offset = target.log.stat().st_size
-    try:
+    with server_output_on_failure(target.log):
         case.call_and_validate(
             base_url=target.url,
             headers={"Authorization": f"Token token={target.key}"},
             checks=CHECKS,
             timeout=30,
         )
-    except BaseException as exc:
-        with target.log.open() as log:
-            log.seek(offset)
-            server_output = log.read()[-4000:]
-        if server_output:
-            exc.add_note(f"rolodex serve said:\n{server_output}")
-        raise
